@@ -1,0 +1,54 @@
+//! The message box: Enter sends, Shift+Enter starts a new line.
+
+use crate::rules::MAX_MESSAGE_CHARS;
+use leptos::prelude::*;
+
+#[component]
+pub fn Composer(
+    #[prop(into)] on_send: Callback<String>,
+    /// Why sending is not possible now, if it is not.
+    #[prop(into)]
+    blocked: Signal<Option<String>>,
+) -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let too_long = move || text.with(|t| t.chars().count() > MAX_MESSAGE_CHARS);
+    let submit = move || {
+        let body = text.get_untracked();
+        if body.trim().is_empty() || too_long() || blocked.get_untracked().is_some() {
+            return;
+        }
+        on_send.run(body);
+        text.set(String::new());
+    };
+    view! {
+        <form class="composer" on:submit=move |ev| {
+            ev.prevent_default();
+            submit();
+        }>
+            <label class="sr-only" for="composer-message">"Message"</label>
+            <textarea
+                id="composer-message"
+                rows="2"
+                placeholder=move || blocked.get().unwrap_or_else(|| "Type a message".to_string())
+                prop:value=move || text.get()
+                on:input=move |ev| text.set(event_target_value(&ev))
+                on:keydown=move |ev| {
+                    if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+                        ev.prevent_default();
+                        submit();
+                    }
+                }
+                disabled=move || blocked.get().is_some()
+                aria-describedby="composer-help"
+            ></textarea>
+            <button type="submit" disabled=move || blocked.get().is_some() || too_long()>"Send"</button>
+            <p id="composer-help" class="help">
+                {move || match blocked.get() {
+                    Some(why) => why,
+                    None if too_long() => format!("Messages can have at most {MAX_MESSAGE_CHARS} characters."),
+                    None => String::new(),
+                }}
+            </p>
+        </form>
+    }
+}

@@ -1,0 +1,333 @@
+//! The browser's side of the live socket: one per tab, shared by the console and the widget.
+//!
+//! It reconnects by itself with backoff, re-watches its chats from the last sequence it holds,
+//! and re-sends unacknowledged messages under their original ids, so nothing is lost or doubled.
+
+use crate::model::{ChatId, ChatSummary, StoredEvent};
+use crate::protocol::{ClientFrame, ErrorCode, ServerFrame, VisitorAuth};
+use leptos::prelude::*;
+use std::collections::HashMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Conn {
+    Connecting,
+    Open,
+    /// Lost; trying again.
+    Retrying,
+}
+
+/// A chat's events as this tab has them, in sequence order, each once.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Transcript {
+    pub events: Vec<StoredEvent>,
+}
+
+impl Transcript {
+    pub fn last_seq(&self) -> i64 {
+        self.events.last().map_or(0, |e| e.seq)
+    }
+
+    /// Adds the events not held yet, keeping sequence order.
+    pub fn merge(&mut self, incoming: Vec<StoredEvent>) {
+        for event in incoming {
+            if let Err(at) = self.events.binary_search_by_key(&event.seq, |e| e.seq) {
+                self.events.insert(at, event);
+            }
+        }
+    }
+
+    pub fn has_client_id(&self, id: &str) -> bool {
+        self.events.iter().rev().any(|e| e.client_id.as_deref() == Some(id))
+    }
+}
+
+/// A message sent from this tab and not yet seen back as a stored event.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pending {
+    pub chat_id: ChatId,
+    pub client_id: String,
+    pub body: String,
+    pub error: Option<String>,
+}
+
+type Sender = futures::channel::mpsc::UnboundedSender<ClientFrame>;
+
+#[derive(Clone, Copy)]
+pub struct Live {
+    pub conn: RwSignal<Conn>,
+    pub chats: RwSignal<HashMap<ChatId, ChatSummary>>,
+    pub transcripts: RwSignal<HashMap<ChatId, Transcript>>,
+    pub pending: RwSignal<Vec<Pending>>,
+    /// Set when the server refuses this tab's credentials; the socket then stops retrying.
+    pub refused: RwSignal<Option<ErrorCode>>,
+    pub notice: RwSignal<Option<String>>,
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    visitor: StoredValue<Option<VisitorAuth>>,
+    watched: StoredValue<Vec<ChatId>>,
+    out: StoredValue<Option<Sender>>,
+}
+
+impl Live {
+    pub fn new(visitor: Option<VisitorAuth>) -> Self {
+        Live {
+            conn: RwSignal::new(Conn::Connecting),
+            chats: RwSignal::new(HashMap::new()),
+            transcripts: RwSignal::new(HashMap::new()),
+            pending: RwSignal::new(Vec::new()),
+            refused: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            visitor: StoredValue::new(visitor),
+            watched: StoredValue::new(Vec::new()),
+            out: StoredValue::new(None),
+        }
+    }
+
+    pub fn transcript(&self, chat: ChatId) -> Vec<StoredEvent> {
+        self.transcripts
+            .with(|t| t.get(&chat).map(|t| t.events.clone()).unwrap_or_default())
+    }
+
+    pub fn pending_for(&self, chat: ChatId) -> Vec<Pending> {
+        self.pending
+            .with(|p| p.iter().filter(|p| p.chat_id == chat).cloned().collect())
+    }
+
+    fn last_seq(&self, chat: ChatId) -> i64 {
+        self.transcripts
+            .with_untracked(|t| t.get(&chat).map_or(0, Transcript::last_seq))
+    }
+
+    fn push(&self, frame: ClientFrame) {
+        self.out.with_value(|out| {
+            if let Some(tx) = out {
+                let _ = tx.unbounded_send(frame);
+            }
+        });
+    }
+
+    /// Receive this chat's events from now on (and everything after what this tab holds).
+    pub fn watch(&self, chat_id: ChatId) {
+        let known = self.watched.with_value(|w| w.contains(&chat_id));
+        if !known {
+            self.watched.update_value(|w| w.push(chat_id));
+        }
+        let after = self.last_seq(chat_id);
+        self.push(ClientFrame::Watch { chat_id, after });
+    }
+
+    pub fn send(&self, chat_id: ChatId, body: String) {
+        let client_id = new_client_id();
+        self.pending.update(|p| {
+            p.push(Pending {
+                chat_id,
+                client_id: client_id.clone(),
+                body: body.clone(),
+                error: None,
+            })
+        });
+        self.push(ClientFrame::Send {
+            chat_id,
+            client_id,
+            body,
+        });
+    }
+
+    pub fn dismiss(&self, client_id: &str) {
+        self.pending.update(|p| p.retain(|x| x.client_id != client_id));
+    }
+
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn handle(&self, frame: ServerFrame) {
+        match frame {
+            ServerFrame::Ready => {
+                self.conn.set(Conn::Open);
+                self.notice.set(None);
+            }
+            ServerFrame::Events { chat_id, events } => {
+                self.transcripts
+                    .update(|t| t.entry(chat_id).or_default().merge(events));
+                let arrived: Vec<String> = self.transcripts.with_untracked(|t| {
+                    let t = &t[&chat_id];
+                    self.pending.with_untracked(|p| {
+                        p.iter()
+                            .filter(|p| p.chat_id == chat_id && t.has_client_id(&p.client_id))
+                            .map(|p| p.client_id.clone())
+                            .collect()
+                    })
+                });
+                if !arrived.is_empty() {
+                    self.pending
+                        .update(|p| p.retain(|x| !arrived.contains(&x.client_id)));
+                }
+            }
+            ServerFrame::Chats { chats } => {
+                self.chats
+                    .set(chats.into_iter().map(|c| (c.id, c)).collect());
+            }
+            ServerFrame::ChatChanged { chat } => {
+                let newer = self.chats.with_untracked(|m| {
+                    m.get(&chat.id).is_none_or(|old| old.version <= chat.version)
+                });
+                if newer {
+                    self.chats.update(|m| {
+                        m.insert(chat.id, chat);
+                    });
+                }
+            }
+            ServerFrame::Ack { .. } | ServerFrame::Pong => {}
+            ServerFrame::Error {
+                code,
+                message,
+                client_id,
+            } => match client_id {
+                Some(id) => self.pending.update(|p| {
+                    if let Some(p) = p.iter_mut().find(|p| p.client_id == id) {
+                        p.error = Some(message);
+                    }
+                }),
+                None if matches!(code, ErrorCode::Unauthorized | ErrorCode::NotFound) => {
+                    self.refused.set(Some(code))
+                }
+                None => self.notice.set(Some(message)),
+            },
+        }
+    }
+
+    /// Frames that bring a fresh socket up to date: greeting, watches, unacknowledged sends.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn greeting(&self) -> Vec<ClientFrame> {
+        let mut frames = vec![ClientFrame::Hello {
+            visitor: self.visitor.get_value(),
+        }];
+        for chat_id in self.watched.get_value() {
+            frames.push(ClientFrame::Watch {
+                chat_id,
+                after: self.last_seq(chat_id),
+            });
+        }
+        self.pending.with_untracked(|p| {
+            for p in p.iter().filter(|p| p.error.is_none()) {
+                frames.push(ClientFrame::Send {
+                    chat_id: p.chat_id,
+                    client_id: p.client_id.clone(),
+                    body: p.body.clone(),
+                });
+            }
+        });
+        frames
+    }
+
+    /// Starts the socket. Does nothing during server rendering.
+    pub fn start(&self) {
+        #[cfg(feature = "hydrate")]
+        {
+            let live = *self;
+            leptos::task::spawn_local(async move { browser::run(live).await });
+        }
+    }
+}
+
+fn new_client_id() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let a = (js_sys::Math::random() * 9007199254740991.0) as u64;
+        let b = (js_sys::Math::random() * 9007199254740991.0) as u64;
+        format!("{:x}-{a:x}-{b:x}", js_sys::Date::now() as u64)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        String::new()
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use super::{Conn, Live};
+    use crate::protocol::{ClientFrame, ServerFrame};
+    use futures::{SinkExt, StreamExt};
+    use gloo_net::websocket::{futures::WebSocket, Message};
+    use gloo_timers::future::{IntervalStream, TimeoutFuture};
+    use leptos::prelude::*;
+
+    /// Silence after which the socket is taken for dead (the server pings every 20 s).
+    const DEAD_AFTER_MS: f64 = 45_000.0;
+    const PING_EVERY_MS: u32 = 15_000;
+
+    fn url() -> String {
+        let location = web_sys::window().expect("window").location();
+        let scheme = if location.protocol().ok().as_deref() == Some("https:") {
+            "wss"
+        } else {
+            "ws"
+        };
+        format!("{scheme}://{}/ws", location.host().unwrap_or_default())
+    }
+
+    pub async fn run(live: Live) {
+        let mut attempt: u32 = 0;
+        loop {
+            if live.refused.get_untracked().is_some() {
+                return;
+            }
+            if let Ok(ws) = WebSocket::open(&url()) {
+                if session(live, ws).await {
+                    attempt = 0;
+                }
+            }
+            live.out.set_value(None);
+            live.conn.set(Conn::Retrying);
+            attempt += 1;
+            // 0.5 s, 1 s, 2 s … up to 10 s, with jitter so a restarted server is not stampeded.
+            let base = (500u32 << attempt.min(5)).min(10_000);
+            let jitter = (js_sys::Math::random() * base as f64 * 0.3) as u32;
+            TimeoutFuture::new(base + jitter).await;
+        }
+    }
+
+    /// One socket's life. Returns whether the server greeted us (so the next retry is quick).
+    async fn session(live: Live, ws: WebSocket) -> bool {
+        let (tx, mut rx) = futures::channel::mpsc::unbounded::<ClientFrame>();
+        for frame in live.greeting() {
+            let _ = tx.unbounded_send(frame);
+        }
+        live.out.set_value(Some(tx));
+        let (mut sink, stream) = ws.split();
+        let mut stream = stream.fuse();
+        let mut ticks = IntervalStream::new(PING_EVERY_MS).fuse();
+        let mut heard = js_sys::Date::now();
+        let mut greeted = false;
+        loop {
+            futures::select! {
+                msg = stream.next() => match msg {
+                    Some(Ok(Message::Text(text))) => {
+                        heard = js_sys::Date::now();
+                        if let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) {
+                            greeted |= matches!(frame, ServerFrame::Ready);
+                            live.handle(frame);
+                        }
+                    }
+                    Some(Ok(Message::Bytes(_))) => heard = js_sys::Date::now(),
+                    _ => return greeted,
+                },
+                frame = rx.next() => match frame {
+                    Some(frame) => {
+                        let text = serde_json::to_string(&frame).expect("frames serialize");
+                        if sink.send(Message::Text(text)).await.is_err() {
+                            return greeted;
+                        }
+                    }
+                    None => return greeted,
+                },
+                _ = ticks.next() => {
+                    if js_sys::Date::now() - heard > DEAD_AFTER_MS {
+                        return greeted;
+                    }
+                    let ping = serde_json::to_string(&ClientFrame::Ping).expect("frames serialize");
+                    if sink.send(Message::Text(ping)).await.is_err() {
+                        return greeted;
+                    }
+                }
+            }
+        }
+    }
+}

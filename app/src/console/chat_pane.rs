@@ -1,0 +1,89 @@
+//! One chat in the console: who the visitor is, the conversation, and what I can do in it.
+
+use crate::api::{self, StaffOp};
+use crate::components::composer::Composer;
+use crate::components::live::Live;
+use crate::components::transcript::TranscriptView;
+use crate::model::Me;
+use crate::rules::{Phase, Role};
+use leptos::prelude::*;
+
+#[component]
+pub fn ChatPane(live: Live, me: Me, chat_id: i64) -> impl IntoView {
+    live.watch(chat_id);
+    let me = StoredValue::new(me);
+    let chat = move || live.chats.with(|c| c.get(&chat_id).cloned());
+    let my_role = move || chat().and_then(|c| c.role_of(me.with_value(|m| m.id)));
+    let phase = move || chat().map(|c| c.phase());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+
+    let run = move |op: StaffOp| {
+        busy.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            if let Err(e) = api::chat_op(chat_id, op).await {
+                error.set(Some(e.to_string()));
+            }
+            busy.set(false);
+        });
+    };
+
+    let blocked = Signal::derive(move || match (phase(), my_role()) {
+        (Some(Phase::Ended), _) => Some("This chat has ended.".to_string()),
+        (_, Some(Role::Owner | Role::Participant)) => None,
+        (_, Some(Role::Monitor)) => {
+            Some("You are monitoring invisibly; join the chat to send messages.".to_string())
+        }
+        (Some(Phase::Waiting), None) => Some("Accept the chat to reply.".to_string()),
+        _ => Some("You are not in this chat.".to_string()),
+    });
+    let events = Signal::derive(move || live.transcript(chat_id));
+    let pending = Signal::derive(move || live.pending_for(chat_id));
+    let visitor_name = Signal::derive(move || chat().map(|c| c.visitor.name).unwrap_or_default());
+    let my_name = Signal::derive(move || me.with_value(|m| m.name.clone()));
+
+    let header = move || {
+        let Some(c) = chat() else {
+            return view! { <header class="chat-header"><p class="placeholder">"Loading chat…"</p></header> }.into_any();
+        };
+        let v = c.visitor.clone();
+        let staff: Vec<String> = c
+            .state
+            .visible_staff()
+            .map(|m| match m.role {
+                Role::Owner => format!("{} (owner)", m.staff.name),
+                _ => m.staff.name.clone(),
+            })
+            .collect();
+        view! {
+            <header class="chat-header">
+                <div>
+                    <h1>{v.name.clone()}</h1>
+                    <p class="visitor-meta">
+                        <a href=format!("mailto:{}", v.email)>{v.email.clone()}</a>
+                        {v.department.map(|d| format!(" · {}", d.name))}
+                        {v.page_url.map(|u| view! { " · " <span class="page-url">{u}</span> })}
+                    </p>
+                    <p class="visitor-question">{v.question.clone()}</p>
+                    {(!staff.is_empty()).then(|| view! { <p class="staff-in-chat">"In this chat: " {staff.join(", ")}</p> })}
+                </div>
+                {(c.phase() == Phase::Waiting).then(|| view! {
+                    <button type="button" class="primary" disabled=move || busy.get()
+                        on:click=move |_| run(StaffOp::Accept)>"Accept chat"</button>
+                })}
+            </header>
+        }
+        .into_any()
+    };
+
+    view! {
+        <section class="chat" aria-label="Chat">
+            {header}
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <TranscriptView events pending visitor_name my_name
+                on_dismiss=Callback::new(move |id: String| live.dismiss(&id))/>
+            <Composer on_send=Callback::new(move |body| live.send(chat_id, body)) blocked/>
+        </section>
+    }
+}

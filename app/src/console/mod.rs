@@ -1,0 +1,89 @@
+//! The staff console at `/console`: chats on the left, the selected chat in the centre.
+
+mod chat_list;
+mod chat_pane;
+mod login;
+
+pub use login::Login;
+
+use crate::api::{self, ApiError, Logout};
+use crate::components::live::{Conn, Live};
+use crate::model::Me;
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn Console() -> impl IntoView {
+    let me = Resource::new(|| (), |_| api::whoami());
+    view! {
+        <leptos_meta::Title text="Console · Helpdesk"/>
+        <Suspense fallback=|| view! { <p class="placeholder">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(me)) => view! { <Desk me/> }.into_any(),
+                    Ok(None) | Err(ApiError::Unauthorized) => view! { <Redirect path="/login"/> }.into_any(),
+                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// A ticking clock for "waiting since" labels; still during server rendering.
+fn now_signal() -> ReadSignal<i64> {
+    let (now, set_now) = signal(0i64);
+    #[cfg(feature = "hydrate")]
+    {
+        set_now.set(js_sys::Date::now() as i64);
+        let handle = set_interval_with_handle(
+            move || set_now.set(js_sys::Date::now() as i64),
+            std::time::Duration::from_secs(1),
+        );
+        if let Ok(handle) = handle {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    let _ = set_now;
+    now
+}
+
+#[component]
+fn Desk(me: Me) -> impl IntoView {
+    let live = Live::new(None);
+    live.start();
+    let logout = ServerAction::<Logout>::new();
+    let query = use_query_map();
+    let selected = Signal::derive(move || {
+        query.with(|q| q.get("chat").and_then(|c| c.parse::<i64>().ok()))
+    });
+    let now = now_signal();
+    let me = StoredValue::new(me);
+    view! {
+        <div class="console">
+            <header class="console-header">
+                <span class="brand">"Helpdesk"</span>
+                <span class="connection" role="status">
+                    {move || match live.conn.get() {
+                        Conn::Open => "",
+                        Conn::Connecting => "Connecting…",
+                        Conn::Retrying => "Reconnecting…",
+                    }}
+                </span>
+                <span class="who">{me.with_value(|m| m.name.clone())}</span>
+                <ActionForm action=logout>
+                    <button type="submit" class="link">"Sign out"</button>
+                </ActionForm>
+            </header>
+            <chat_list::ChatList live me=me.get_value() selected now/>
+            <main class="pane">
+                {move || match selected.get() {
+                    Some(id) => view! { <chat_pane::ChatPane live me=me.get_value() chat_id=id/> }.into_any(),
+                    None => view! {
+                        <p class="placeholder">"Select a chat on the left."</p>
+                    }.into_any(),
+                }}
+            </main>
+        </div>
+    }
+}

@@ -1,0 +1,57 @@
+//! The helpdesk's live chat: shared types, the chat rules, server functions and the UI for
+//! `/console` and `/widget`. Server-only code sits behind the `ssr` feature.
+
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod components;
+pub mod console;
+pub mod model;
+pub mod protocol;
+pub mod rules;
+pub mod validate;
+pub mod widget;
+
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags};
+use leptos_router::components::{Redirect, Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <link rel="stylesheet" id="leptos" href="/pkg/helpdesk.css"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Router>
+            <Routes fallback=|| view! { <main class="placeholder"><h1>"Page not found"</h1></main> }>
+                <Route path=path!("/") view=|| view! { <Redirect path="/console"/> }/>
+                <Route path=path!("/login") view=console::Login/>
+                <Route path=path!("/console") view=console::Console/>
+                <Route path=path!("/widget") view=widget::Widget/>
+            </Routes>
+        </Router>
+    }
+}

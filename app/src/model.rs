@@ -1,0 +1,81 @@
+//! Types shared by the server, the console and the widget.
+
+use crate::rules::{ChatState, Event, Millis, Phase, Role, StaffId, StaffRef};
+use serde::{Deserialize, Serialize};
+
+pub type ChatId = i64;
+
+/// One stored chat event with its per-chat sequence number (DESIGN.md §5).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoredEvent {
+    pub seq: i64,
+    pub at: Millis,
+    /// The sender's id for messages, which makes retried sends idempotent.
+    pub client_id: Option<String>,
+    pub event: Event,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Department {
+    pub id: i64,
+    pub name: String,
+}
+
+/// The signed-in staff member.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub id: StaffId,
+    pub name: String,
+    pub email: String,
+    pub is_admin: bool,
+}
+
+impl Me {
+    pub fn as_ref(&self) -> StaffRef {
+        StaffRef {
+            id: self.id,
+            name: self.name.clone(),
+        }
+    }
+}
+
+/// What the pre-chat form collected, as stored on the chat.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Visitor {
+    pub name: String,
+    pub email: String,
+    pub question: String,
+    pub department: Option<Department>,
+    pub page_url: Option<String>,
+}
+
+/// A chat as one staff member sees it in the console's list and header.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChatSummary {
+    pub id: ChatId,
+    pub visitor: Visitor,
+    pub created_at: Millis,
+    pub last_seq: i64,
+    /// Grows with every change, so a tab keeps the newest of two summaries that cross.
+    pub version: i64,
+    /// Already filtered for the viewer: no other staff's monitoring in it.
+    pub state: ChatState,
+}
+
+impl ChatSummary {
+    pub fn phase(&self) -> Phase {
+        self.state.phase
+    }
+
+    pub fn role_of(&self, me: StaffId) -> Option<Role> {
+        self.state.role_of(me)
+    }
+}
+
+/// Start of a chat, as returned to the visitor's widget.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Started {
+    pub chat_id: ChatId,
+    /// The visitor's secret for this chat; only its hash is stored.
+    pub token: String,
+}

@@ -1,0 +1,56 @@
+//! WebSocket frames between a browser tab and the server, one JSON text frame each.
+
+use crate::model::{ChatId, ChatSummary, StoredEvent};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "snake_case")]
+pub enum ClientFrame {
+    /// First frame on a socket. Staff are recognised by their session cookie; a visitor proves
+    /// access to one chat with its token.
+    Hello { visitor: Option<VisitorAuth> },
+    /// Start receiving a chat's events after `after` (the last sequence this tab has).
+    Watch { chat_id: ChatId, after: i64 },
+    Unwatch { chat_id: ChatId },
+    /// `client_id` is made by the browser, so a retried send is stored once.
+    Send { chat_id: ChatId, client_id: String, body: String },
+    Ping,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorAuth {
+    pub chat_id: ChatId,
+    pub token: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "snake_case")]
+pub enum ServerFrame {
+    Ready,
+    /// Events in sequence order; a tab keeps the highest `seq` it has seen.
+    Events { chat_id: ChatId, events: Vec<StoredEvent> },
+    /// A send was stored (or had been stored before) under this sequence number.
+    Ack { chat_id: ChatId, client_id: String, seq: i64 },
+    /// Staff only: the open chats, sent once after `Ready`.
+    Chats { chats: Vec<ChatSummary> },
+    /// A chat appeared or changed, as this viewer may see it. Staff get it for every chat, a
+    /// visitor for their own.
+    ChatChanged { chat: ChatSummary },
+    Error { code: ErrorCode, message: String, client_id: Option<String> },
+    Pong,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The frame did not parse or was not expected; the socket stays up.
+    BadFrame,
+    /// No valid session or chat token.
+    Unauthorized,
+    /// The chat exists for nobody this socket can speak for.
+    NotFound,
+    /// The chat rules refused the command.
+    Refused,
+    /// Something failed on the server; retry later.
+    Internal,
+}

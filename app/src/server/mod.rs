@@ -1,0 +1,17 @@
+//! Server-only code: storage, the live hub, the chat service and staff auth.
+
+pub mod auth;
+pub mod hub;
+pub mod service;
+pub mod sqlite;
+pub mod store;
+
+pub use service::{Service, ServiceError};
+
+/// Milliseconds since the Unix epoch, the one clock the server reads.
+pub fn now_ms() -> crate::rules::Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,444 @@
+//! The SQLite backend: all of its SQL lives here.
+//!
+//! Writes go through a pool of one connection, so SQLite never has to arbitrate between writers
+//! of this process; reads use a separate pool and run beside them thanks to WAL.
+
+use super::store::{Applied, Decide, NewChat, NewStaff, Store, StoreError};
+use crate::model::{ChatId, ChatSummary, Department, Me, StoredEvent, Visitor};
+use crate::rules::{self, Audience, ChatState, Event, Millis};
+use async_trait::async_trait;
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{Row, SqliteConnection};
+use std::str::FromStr;
+use std::time::Duration;
+
+static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
+
+pub struct SqliteStore {
+    write: SqlitePool,
+    read: SqlitePool,
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict(db.message().to_string())
+            }
+            _ => StoreError::Db(e.to_string()),
+        }
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Db(format!("stored JSON: {e}"))
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `url` and applies the migrations.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        MIGRATOR
+            .run(&write)
+            .await
+            .map_err(|e| StoreError::Db(format!("migrations: {e}")))?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(Self { write, read })
+    }
+}
+
+const CHAT_COLUMNS: &str = "SELECT c.id, c.visitor_name, c.visitor_email, c.question, \
+     c.department_id, d.name AS department_name, c.page_url, c.state, c.last_seq, c.version, \
+     c.created_at FROM chats c LEFT JOIN departments d ON d.id = c.department_id";
+
+fn chat_from_row(row: &SqliteRow) -> Result<ChatSummary, StoreError> {
+    let department = match row.try_get::<Option<i64>, _>("department_id")? {
+        Some(id) => Some(Department {
+            id,
+            name: row.try_get("department_name")?,
+        }),
+        None => None,
+    };
+    Ok(ChatSummary {
+        id: row.try_get("id")?,
+        visitor: Visitor {
+            name: row.try_get("visitor_name")?,
+            email: row.try_get("visitor_email")?,
+            question: row.try_get("question")?,
+            department,
+            page_url: row.try_get("page_url")?,
+        },
+        created_at: row.try_get("created_at")?,
+        last_seq: row.try_get("last_seq")?,
+        version: row.try_get("version")?,
+        state: serde_json::from_str(row.try_get::<&str, _>("state")?)?,
+    })
+}
+
+fn event_from_row(row: &SqliteRow) -> Result<StoredEvent, StoreError> {
+    Ok(StoredEvent {
+        seq: row.try_get("seq")?,
+        at: row.try_get("at")?,
+        client_id: row.try_get("client_id")?,
+        event: serde_json::from_str(row.try_get::<&str, _>("event")?)?,
+    })
+}
+
+fn me_from_row(row: &SqliteRow) -> Result<Me, StoreError> {
+    Ok(Me {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        email: row.try_get("email")?,
+        is_admin: row.try_get("is_admin")?,
+    })
+}
+
+fn audience_name(a: Audience) -> &'static str {
+    match a {
+        Audience::Everyone => "everyone",
+        Audience::Staff => "staff",
+        Audience::Actor => unreachable!("events for the actor alone are never stored"),
+    }
+}
+
+fn phase_name(state: &ChatState) -> &'static str {
+    match state.phase {
+        rules::Phase::Waiting => "Waiting",
+        rules::Phase::Active => "Active",
+        rules::Phase::Ended => "Ended",
+    }
+}
+
+async fn chat_in(conn: &mut SqliteConnection, id: ChatId) -> Result<ChatSummary, StoreError> {
+    let row = sqlx::query(&format!("{CHAT_COLUMNS} WHERE c.id = ?"))
+        .bind(id)
+        .fetch_one(conn)
+        .await?;
+    chat_from_row(&row)
+}
+
+async fn insert_event(
+    conn: &mut SqliteConnection,
+    chat: ChatId,
+    seq: i64,
+    event: &Event,
+    client_id: Option<&str>,
+    at: Millis,
+) -> Result<StoredEvent, StoreError> {
+    sqlx::query(
+        "INSERT INTO chat_events (chat_id, seq, audience, client_id, event, at) \
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(chat)
+    .bind(seq)
+    .bind(audience_name(event.audience()))
+    .bind(client_id)
+    .bind(serde_json::to_string(event)?)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(StoredEvent {
+        seq,
+        at,
+        client_id: client_id.map(str::to_string),
+        event: event.clone(),
+    })
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn add_department(&self, name: &str, now: Millis) -> Result<Department, StoreError> {
+        let id = sqlx::query("INSERT INTO departments (name, created_at) VALUES (?, ?)")
+            .bind(name)
+            .bind(now)
+            .execute(&self.write)
+            .await
+            .map_err(|e| match StoreError::from(e) {
+                StoreError::Conflict(_) => {
+                    StoreError::Conflict(format!("A department named \"{name}\" already exists."))
+                }
+                other => other,
+            })?
+            .last_insert_rowid();
+        Ok(Department {
+            id,
+            name: name.to_string(),
+        })
+    }
+
+    async fn departments(&self) -> Result<Vec<Department>, StoreError> {
+        let rows = sqlx::query("SELECT id, name FROM departments ORDER BY name")
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Department {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn department(&self, id: i64) -> Result<Option<Department>, StoreError> {
+        let row = sqlx::query("SELECT id, name FROM departments WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.map(|r| {
+            Ok(Department {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn add_staff(&self, staff: NewStaff, now: Millis) -> Result<Me, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let id = sqlx::query(
+            "INSERT INTO staff (name, email, password_hash, is_admin, created_at) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&staff.name)
+        .bind(&staff.email)
+        .bind(&staff.password_hash)
+        .bind(staff.is_admin)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Conflict(_) => StoreError::Conflict(format!(
+                "A staff member with the email {} already exists.",
+                staff.email
+            )),
+            other => other,
+        })?
+        .last_insert_rowid();
+        for department in &staff.department_ids {
+            sqlx::query("INSERT INTO staff_departments (staff_id, department_id) VALUES (?, ?)")
+                .bind(id)
+                .bind(department)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(Me {
+            id,
+            name: staff.name,
+            email: staff.email,
+            is_admin: staff.is_admin,
+        })
+    }
+
+    async fn staff_by_email(&self, email: &str) -> Result<Option<(Me, String)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, name, email, is_admin, password_hash FROM staff WHERE email = ?",
+        )
+        .bind(email)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| Ok((me_from_row(&r)?, r.try_get("password_hash")?)))
+            .transpose()
+    }
+
+    async fn add_session(
+        &self,
+        token_hash: &str,
+        staff_id: i64,
+        now: Millis,
+        expires_at: Millis,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, staff_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(staff_id)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn session_staff(&self, token_hash: &str, now: Millis) -> Result<Option<Me>, StoreError> {
+        let row = sqlx::query(
+            "SELECT s.id, s.name, s.email, s.is_admin FROM sessions x \
+             JOIN staff s ON s.id = x.staff_id WHERE x.token_hash = ? AND x.expires_at > ?",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| me_from_row(&r)).transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn create_chat(
+        &self,
+        chat: NewChat,
+        first: Event,
+        now: Millis,
+    ) -> Result<(ChatSummary, StoredEvent), StoreError> {
+        let state = ChatState::new();
+        let mut tx = self.write.begin().await?;
+        let v = &chat.visitor;
+        let id = sqlx::query(
+            "INSERT INTO chats (token_hash, visitor_name, visitor_email, question, department_id, \
+             page_url, phase, state, last_seq, version, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?, ?)",
+        )
+        .bind(&chat.token_hash)
+        .bind(&v.name)
+        .bind(&v.email)
+        .bind(&v.question)
+        .bind(v.department.as_ref().map(|d| d.id))
+        .bind(&v.page_url)
+        .bind(phase_name(&state))
+        .bind(serde_json::to_string(&state)?)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .last_insert_rowid();
+        let event = insert_event(&mut tx, id, 1, &first, None, now).await?;
+        let summary = chat_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok((summary, event))
+    }
+
+    async fn chat_token_matches(&self, id: ChatId, token_hash: &str) -> Result<bool, StoreError> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM chats WHERE id = ? AND token_hash = ?")
+                .bind(id)
+                .bind(token_hash)
+                .fetch_optional(&self.read)
+                .await?;
+        Ok(found.is_some())
+    }
+
+    async fn chat(&self, id: ChatId) -> Result<Option<ChatSummary>, StoreError> {
+        let row = sqlx::query(&format!("{CHAT_COLUMNS} WHERE c.id = ?"))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.map(|r| chat_from_row(&r)).transpose()
+    }
+
+    async fn open_chats(&self) -> Result<Vec<ChatSummary>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{CHAT_COLUMNS} WHERE c.phase <> 'Ended' ORDER BY c.created_at, c.id"
+        ))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(chat_from_row).collect()
+    }
+
+    async fn events_after(
+        &self,
+        id: ChatId,
+        after: i64,
+        staff_events: bool,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, at, client_id, event FROM chat_events \
+             WHERE chat_id = ? AND seq > ? AND (? OR audience = 'everyone') ORDER BY seq",
+        )
+        .bind(id)
+        .bind(after)
+        .bind(staff_events)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    async fn apply(
+        &self,
+        id: ChatId,
+        now: Millis,
+        client_id: Option<&str>,
+        decide: &Decide<'_>,
+    ) -> Result<Applied, StoreError> {
+        let mut tx = self.write.begin().await?;
+        if let Some(client_id) = client_id {
+            let seen: Option<i64> = sqlx::query_scalar(
+                "SELECT seq FROM chat_events WHERE chat_id = ? AND client_id = ?",
+            )
+            .bind(id)
+            .bind(client_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(seq) = seen {
+                let chat = chat_in(&mut tx, id).await?;
+                return Ok(Applied {
+                    events: Vec::new(),
+                    chat,
+                    duplicate_of: Some(seq),
+                });
+            }
+        }
+        let row = sqlx::query("SELECT state, last_seq FROM chats WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let mut state: ChatState = serde_json::from_str(row.try_get::<&str, _>("state")?)?;
+        let mut seq: i64 = row.try_get("last_seq")?;
+        let decided = decide(&state).map_err(StoreError::Refused)?;
+        let mut stored = Vec::with_capacity(decided.len());
+        for event in &decided {
+            rules::apply(&mut state, event, now);
+            if event.audience() != Audience::Actor {
+                seq += 1;
+                let cid = matches!(event, Event::Message { .. })
+                    .then_some(client_id)
+                    .flatten();
+                stored.push(insert_event(&mut tx, id, seq, event, cid, now).await?);
+            }
+        }
+        sqlx::query(
+            "UPDATE chats SET state = ?, phase = ?, last_seq = ?, version = version + 1, \
+             updated_at = ? WHERE id = ?",
+        )
+        .bind(serde_json::to_string(&state)?)
+        .bind(phase_name(&state))
+        .bind(seq)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let chat = chat_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(Applied {
+            events: stored,
+            chat,
+            duplicate_of: None,
+        })
+    }
+}

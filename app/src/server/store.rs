@@ -1,0 +1,97 @@
+//! The storage interface. One implementation per database, each in its own module, so that no
+//! other code knows which database it runs on.
+
+use crate::model::{ChatId, ChatSummary, Department, Me, StoredEvent, Visitor};
+use crate::rules::{ChatState, Event, Millis, Refusal};
+use async_trait::async_trait;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Refused(Refusal),
+    /// A unique value is taken (an email, a department name).
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Db(String),
+}
+
+pub struct NewStaff {
+    pub name: String,
+    pub email: String,
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub department_ids: Vec<i64>,
+}
+
+pub struct NewChat {
+    pub token_hash: String,
+    pub visitor: Visitor,
+}
+
+/// What one command did to a chat.
+pub struct Applied {
+    /// The stored events, in sequence order (empty for a change nobody else may see).
+    pub events: Vec<StoredEvent>,
+    /// The chat after the change, unfiltered.
+    pub chat: ChatSummary,
+    /// Set when the same `client_id` had been stored before: nothing new happened.
+    pub duplicate_of: Option<i64>,
+}
+
+/// The rules' decision for one chat, run inside the storage transaction.
+pub type Decide<'a> = dyn Fn(&ChatState) -> Result<Vec<Event>, Refusal> + Send + Sync + 'a;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    async fn add_department(&self, name: &str, now: Millis) -> Result<Department, StoreError>;
+    async fn departments(&self) -> Result<Vec<Department>, StoreError>;
+    async fn department(&self, id: i64) -> Result<Option<Department>, StoreError>;
+
+    async fn add_staff(&self, staff: NewStaff, now: Millis) -> Result<Me, StoreError>;
+    /// The staff member and their password hash, for signing in.
+    async fn staff_by_email(&self, email: &str) -> Result<Option<(Me, String)>, StoreError>;
+
+    async fn add_session(
+        &self,
+        token_hash: &str,
+        staff_id: i64,
+        now: Millis,
+        expires_at: Millis,
+    ) -> Result<(), StoreError>;
+    async fn session_staff(&self, token_hash: &str, now: Millis) -> Result<Option<Me>, StoreError>;
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+
+    /// Creates the chat and stores `first` as its event 1, in one transaction.
+    async fn create_chat(
+        &self,
+        chat: NewChat,
+        first: Event,
+        now: Millis,
+    ) -> Result<(ChatSummary, StoredEvent), StoreError>;
+    /// Whether `token_hash` is the visitor token of chat `id`.
+    async fn chat_token_matches(&self, id: ChatId, token_hash: &str) -> Result<bool, StoreError>;
+    async fn chat(&self, id: ChatId) -> Result<Option<ChatSummary>, StoreError>;
+    /// Chats that have not ended, oldest first.
+    async fn open_chats(&self) -> Result<Vec<ChatSummary>, StoreError>;
+    /// Events after `after`, in order; `staff_events` includes the staff-only ones.
+    async fn events_after(
+        &self,
+        id: ChatId,
+        after: i64,
+        staff_events: bool,
+    ) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// Loads the chat's state, runs `decide` on it and stores the resulting events and state,
+    /// all in one transaction, so concurrent commands on one chat are applied one at a time.
+    /// With a `client_id` already stored for this chat, returns that event instead.
+    async fn apply(
+        &self,
+        id: ChatId,
+        now: Millis,
+        client_id: Option<&str>,
+        decide: &Decide<'_>,
+    ) -> Result<Applied, StoreError>;
+}

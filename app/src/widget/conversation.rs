@@ -1,0 +1,72 @@
+//! The visitor's side of a chat.
+
+use crate::components::composer::Composer;
+use crate::components::live::{Conn, Live};
+use crate::components::transcript::TranscriptView;
+use crate::model::Started;
+use crate::protocol::VisitorAuth;
+use crate::rules::Phase;
+use leptos::prelude::*;
+
+#[component]
+pub fn Conversation(session: Started, on_reset: Callback<()>) -> impl IntoView {
+    let chat_id = session.chat_id;
+    let live = Live::new(Some(VisitorAuth {
+        chat_id,
+        token: session.token,
+    }));
+    live.watch(chat_id);
+    live.start();
+
+    // A chat this browser remembers but the server does not know: start afresh.
+    Effect::new(move |_| {
+        if live.refused.get().is_some() {
+            on_reset.run(());
+        }
+    });
+
+    let chat = move || live.chats.with(|c| c.get(&chat_id).cloned());
+    let phase = move || chat().map(|c| c.phase());
+    let visitor_name = Signal::derive(move || chat().map(|c| c.visitor.name).unwrap_or_default());
+    let staff_names = move || {
+        chat()
+            .map(|c| {
+                c.state
+                    .visible_staff()
+                    .map(|m| m.staff.name.clone())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    };
+    let status = move || match phase() {
+        None => "Connecting…".to_string(),
+        Some(Phase::Waiting) => "Waiting for staff to join…".to_string(),
+        Some(Phase::Active) => match staff_names() {
+            names if names.is_empty() => "Waiting for staff to join…".to_string(),
+            names => format!("You are chatting with {names}"),
+        },
+        Some(Phase::Ended) => "Chat ended".to_string(),
+    };
+    let blocked = Signal::derive(move || match phase() {
+        Some(Phase::Ended) => Some("This chat has ended.".to_string()),
+        _ => None,
+    });
+    let events = Signal::derive(move || live.transcript(chat_id));
+    let pending = Signal::derive(move || live.pending_for(chat_id));
+
+    view! {
+        <section class="conversation" aria-label="Chat">
+            <p class="chat-status" role="status">{status}</p>
+            {move || (live.conn.get() == Conn::Retrying).then(|| view! {
+                <p class="connection" role="status">"Reconnecting…"</p>
+            })}
+            <TranscriptView events pending visitor_name my_name=visitor_name
+                on_dismiss=Callback::new(move |id: String| live.dismiss(&id))/>
+            <Composer on_send=Callback::new(move |body| live.send(chat_id, body)) blocked/>
+            {move || (phase() == Some(Phase::Ended)).then(|| view! {
+                <button type="button" class="secondary" on:click=move |_| on_reset.run(())>"Start a new chat"</button>
+            })}
+        </section>
+    }
+}

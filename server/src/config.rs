@@ -1,0 +1,56 @@
+//! Configuration from the environment.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `BIND_ADDR`; defaults to Leptos' site address (127.0.0.1:3000).
+    pub bind: Option<SocketAddr>,
+    /// `DATA_DIR`: the SQLite database and, later, files live here. Created on first run.
+    pub data_dir: PathBuf,
+    /// `DATABASE_URL`; defaults to a SQLite file in the data directory.
+    pub database_url: String,
+    /// `PUBLIC_URL`: the address people use; with https, cookies are marked Secure.
+    pub public_url: Option<String>,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, String> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let bind = match var("BIND_ADDR") {
+            Some(v) => Some(
+                v.parse()
+                    .map_err(|e| format!("BIND_ADDR {v:?} is not an address like 127.0.0.1:3000: {e}"))?,
+            ),
+            None => None,
+        };
+        let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| sqlite_url(&data_dir));
+        Ok(Config {
+            bind,
+            data_dir,
+            database_url,
+            public_url: var("PUBLIC_URL"),
+        })
+    }
+
+    pub fn for_data_dir(data_dir: PathBuf) -> Self {
+        Config {
+            bind: None,
+            database_url: sqlite_url(&data_dir),
+            data_dir,
+            public_url: None,
+        }
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+}
+
+fn sqlite_url(data_dir: &std::path::Path) -> String {
+    format!("sqlite://{}", data_dir.join("helpdesk.db").display())
+}

@@ -1,0 +1,80 @@
+//! The helpdesk server: configuration, start-up and the HTTP router (Leptos pages and server
+//! functions, the live socket, the demo host page, health).
+
+pub mod config;
+pub mod ws;
+
+use app::server::sqlite::SqliteStore;
+use app::server::store::Store;
+use app::server::Service;
+use axum::extract::FromRef;
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use axum::Router;
+use config::Config;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub service: Arc<Service>,
+    /// Cancelled on shutdown, so live sockets close and the server can stop.
+    pub shutdown: CancellationToken,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// Opens the database named by the configuration (creating the data directory) and the service.
+pub async fn open_service(config: &Config) -> Result<Arc<Service>, String> {
+    let url = config.database_url.as_str();
+    let store: Arc<dyn Store> = if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            format!("cannot create the data directory {}: {e}", config.data_dir.display())
+        })?;
+        Arc::new(SqliteStore::open(url).await.map_err(|e| e.to_string())?)
+    } else {
+        return Err(format!(
+            "DATABASE_URL must start with sqlite: (got {})",
+            url.split(':').next().unwrap_or_default()
+        ));
+    };
+    Ok(Arc::new(Service::new(store, config.secure_cookies())))
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let service = state.service.clone();
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/demo", get(demo))
+        .route("/ws", get(ws::upgrade))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(service.clone()),
+            move || app::shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .layer(tower_http::compression::CompressionLayer::new())
+        .with_state(state)
+}
+
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
+    match state.service.departments().await {
+        Ok(_) => (axum::http::StatusCode::OK, "ok"),
+        Err(_) => (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+    }
+}
+
+/// A plain host page that embeds the widget the way a customer's site would.
+async fn demo() -> Html<&'static str> {
+    Html(include_str!("demo.html"))
+}

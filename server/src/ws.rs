@@ -1,0 +1,360 @@
+//! The live socket: one per browser tab.
+//!
+//! Everything sent here was stored first. Each watched chat keeps the highest sequence this socket
+//! has passed on; a change that does not follow on from it (a lagging channel, two commits
+//! published out of order) is replaced by a re-read from storage, so a tab never misses or repeats
+//! an event. What a viewer may receive is decided per frame: staff-only events never go down a
+//! visitor's socket, and a chat's transcript only to those allowed to read it.
+
+use crate::AppState;
+use app::model::{ChatId, ChatSummary, Me, StoredEvent};
+use app::protocol::{ClientFrame, ErrorCode, ServerFrame};
+use app::rules::Event;
+use app::server::auth;
+use app::server::hub::Change;
+use app::server::service::Viewer;
+use app::server::{Service, ServiceError};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use futures::stream::SplitSink;
+use futures::{SinkExt, StreamExt};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::StreamMap;
+
+/// Small read buffer: axum's default costs about 136 KB per idle socket (DESIGN.md §7).
+const READ_BUFFER: usize = 4 * 1024;
+/// Large enough for a 4,000-character message in any script, with its JSON around it.
+const MAX_FRAME: usize = 64 * 1024;
+const PING_EVERY: Duration = Duration::from_secs(20);
+/// A socket silent for this long (no frame, no pong) is taken for dead.
+const DEAD_AFTER: Duration = Duration::from_secs(60);
+/// Chats one socket may watch at once.
+const MAX_WATCHES: usize = 500;
+
+pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let token = headers
+        .get(axum::http::header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(auth::session_from_cookies)
+        .map(str::to_string);
+    let staff = match token {
+        Some(token) => state.service.staff_for_session(&token).await.ok().flatten(),
+        None => None,
+    };
+    ws.read_buffer_size(READ_BUFFER)
+        .write_buffer_size(0)
+        .max_message_size(MAX_FRAME)
+        .max_frame_size(MAX_FRAME)
+        .on_upgrade(move |socket| async move {
+            let (sink, stream) = socket.split();
+            let mut conn = Conn {
+                service: state.service.clone(),
+                staff,
+                viewer: None,
+                sink,
+                watches: HashMap::new(),
+                subs: StreamMap::new(),
+                staff_feed: None,
+            };
+            conn.run(stream, state.shutdown).await;
+        })
+}
+
+struct Watch {
+    /// Highest sequence passed on (or known to need no passing on) for this chat.
+    delivered: i64,
+    /// Whether the viewer could read the chat as of the last change seen.
+    readable: bool,
+}
+
+struct Conn {
+    service: Arc<Service>,
+    /// The staff member behind the session cookie, if any.
+    staff: Option<Me>,
+    /// Set by `Hello`; nothing else is answered before it.
+    viewer: Option<Viewer>,
+    sink: SplitSink<WebSocket, Message>,
+    watches: HashMap<ChatId, Watch>,
+    subs: StreamMap<ChatId, BroadcastStream<Arc<Change>>>,
+    staff_feed: Option<BroadcastStream<Arc<Change>>>,
+}
+
+/// Why the socket's loop should stop.
+struct Closed;
+
+impl Conn {
+    async fn run(&mut self, mut stream: futures::stream::SplitStream<WebSocket>, shutdown: tokio_util::sync::CancellationToken) {
+        let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
+        let mut heard = Instant::now();
+        loop {
+            let step = tokio::select! {
+                _ = shutdown.cancelled() => {
+                    // 1012: service restart; the browser reconnects by itself.
+                    let close = CloseFrame { code: 1012, reason: "server restarting".into() };
+                    let _ = self.sink.send(Message::Close(Some(close))).await;
+                    return;
+                }
+                msg = stream.next() => {
+                    heard = Instant::now();
+                    match msg {
+                        Some(Ok(Message::Text(text))) => self.on_frame(text.as_str()).await,
+                        Some(Ok(Message::Binary(_))) => {
+                            self.error(ErrorCode::BadFrame, "Frames must be JSON text.", None).await
+                        }
+                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
+                        Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Err(Closed),
+                    }
+                }
+                Some((chat_id, item)) = self.subs.next(), if !self.subs.is_empty() => {
+                    match item {
+                        Ok(change) => self.on_change(chat_id, &change).await,
+                        Err(BroadcastStreamRecvError::Lagged(_)) => self.catch_up(chat_id).await,
+                    }
+                }
+                Some(item) = next_or_pending(&mut self.staff_feed) => {
+                    match item {
+                        Ok(change) => self.on_staff_change(&change).await,
+                        Err(BroadcastStreamRecvError::Lagged(_)) => self.send_chat_list().await,
+                    }
+                }
+                _ = ping.tick() => {
+                    if heard.elapsed() > DEAD_AFTER {
+                        Err(Closed)
+                    } else {
+                        self.sink.send(Message::Ping(Default::default())).await.map_err(|_| Closed)
+                    }
+                }
+            };
+            if step.is_err() {
+                return;
+            }
+        }
+    }
+
+    async fn send(&mut self, frame: &ServerFrame) -> Result<(), Closed> {
+        let text = serde_json::to_string(frame).map_err(|_| Closed)?;
+        self.sink.send(Message::Text(text.into())).await.map_err(|_| Closed)
+    }
+
+    async fn error(&mut self, code: ErrorCode, message: &str, client_id: Option<String>) -> Result<(), Closed> {
+        self.send(&ServerFrame::Error {
+            code,
+            message: message.to_string(),
+            client_id,
+        })
+        .await
+    }
+
+    async fn service_error(&mut self, e: ServiceError, client_id: Option<String>) -> Result<(), Closed> {
+        let (code, message) = match e {
+            ServiceError::Refused(r) => (ErrorCode::Refused, r.to_string()),
+            ServiceError::NotFound => (ErrorCode::NotFound, "This chat is not available.".to_string()),
+            ServiceError::Unauthorized => (ErrorCode::Unauthorized, "Please sign in again.".to_string()),
+            ServiceError::Invalid(errors) => (
+                ErrorCode::BadFrame,
+                errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" "),
+            ),
+            ServiceError::Conflict(m) => (ErrorCode::Refused, m),
+            ServiceError::Internal(_) => (ErrorCode::Internal, "The server could not do that; please retry.".to_string()),
+        };
+        self.error(code, &message, client_id).await
+    }
+
+    async fn on_frame(&mut self, text: &str) -> Result<(), Closed> {
+        let frame = match serde_json::from_str::<ClientFrame>(text) {
+            Ok(frame) => frame,
+            Err(e) => return self.error(ErrorCode::BadFrame, &format!("Unreadable frame: {e}"), None).await,
+        };
+        if let ClientFrame::Ping = frame {
+            return self.send(&ServerFrame::Pong).await;
+        }
+        let pair = match (&self.viewer, frame) {
+            (None, ClientFrame::Hello { visitor }) => return self.hello(visitor).await,
+            (Some(_), ClientFrame::Hello { .. }) => {
+                return self.error(ErrorCode::BadFrame, "Already greeted.", None).await
+            }
+            (None, _) => return self.error(ErrorCode::Unauthorized, "Say hello first.", None).await,
+            (Some(viewer), frame) => (viewer.clone(), frame),
+        };
+        match pair {
+            (viewer, ClientFrame::Watch { chat_id, after }) => self.watch(&viewer, chat_id, after).await,
+            (_, ClientFrame::Unwatch { chat_id }) => {
+                self.watches.remove(&chat_id);
+                self.subs.remove(&chat_id);
+                Ok(())
+            }
+            (viewer, ClientFrame::Send { chat_id, client_id, body }) => {
+                match self.service.send(&viewer, chat_id, &client_id, body).await {
+                    Ok(seq) => self.send(&ServerFrame::Ack { chat_id, client_id, seq }).await,
+                    Err(e) => self.service_error(e, Some(client_id)).await,
+                }
+            }
+            (_, ClientFrame::Hello { .. } | ClientFrame::Ping) => Ok(()),
+        }
+    }
+
+    async fn hello(&mut self, visitor: Option<app::protocol::VisitorAuth>) -> Result<(), Closed> {
+        match visitor {
+            Some(auth) => match self.service.visitor(auth.chat_id, &auth.token).await {
+                Ok(viewer) => {
+                    self.viewer = Some(viewer);
+                    self.send(&ServerFrame::Ready).await
+                }
+                Err(e) => {
+                    self.service_error(e, None).await?;
+                    Err(Closed)
+                }
+            },
+            None => match self.staff.clone() {
+                Some(me) => {
+                    self.viewer = Some(Viewer::Staff(me));
+                    // Subscribe before reading the list, so no change falls between the two.
+                    self.staff_feed = Some(BroadcastStream::new(self.service.hub().subscribe_staff()));
+                    self.send(&ServerFrame::Ready).await?;
+                    self.send_chat_list().await
+                }
+                None => {
+                    self.error(ErrorCode::Unauthorized, "Please sign in again.", None).await?;
+                    Err(Closed)
+                }
+            },
+        }
+    }
+
+    async fn send_chat_list(&mut self) -> Result<(), Closed> {
+        let Some(viewer) = self.viewer.clone() else { return Ok(()) };
+        match self.service.open_chats().await {
+            Ok(chats) => {
+                let chats = chats.iter().map(|c| viewer.view(c)).collect();
+                self.send(&ServerFrame::Chats { chats }).await
+            }
+            Err(e) => self.service_error(e, None).await,
+        }
+    }
+
+    async fn watch(&mut self, viewer: &Viewer, chat_id: ChatId, after: i64) -> Result<(), Closed> {
+        if !self.watches.contains_key(&chat_id) && self.watches.len() >= MAX_WATCHES {
+            return self.error(ErrorCode::BadFrame, "Watching too many chats.", None).await;
+        }
+        if let Viewer::Visitor(own) = viewer {
+            if *own != chat_id {
+                return self.service_error(ServiceError::NotFound, None).await;
+            }
+        }
+        // Subscribe first, then read: a change in between arrives twice and is dropped by seq.
+        self.subs
+            .insert(chat_id, BroadcastStream::new(self.service.hub().subscribe(chat_id)));
+        let chat = match self.service.chat(viewer, chat_id).await {
+            Ok(chat) => chat,
+            Err(e) => {
+                self.subs.remove(&chat_id);
+                return self.service_error(e, None).await;
+            }
+        };
+        self.watches.insert(
+            chat_id,
+            Watch {
+                delivered: after.max(0),
+                readable: viewer.can_read(&chat),
+            },
+        );
+        self.send(&ServerFrame::ChatChanged { chat: viewer.view(&chat) }).await?;
+        self.deliver_from_storage(viewer, &chat).await
+    }
+
+    /// Sends what storage holds after this socket's `delivered` mark for the chat.
+    async fn deliver_from_storage(&mut self, viewer: &Viewer, chat: &ChatSummary) -> Result<(), Closed> {
+        let Some(watch) = self.watches.get(&chat.id) else { return Ok(()) };
+        let after = watch.delivered;
+        if !viewer.can_read(chat) {
+            return Ok(());
+        }
+        let events = match self.service.events(viewer, chat, after).await {
+            Ok(events) => events,
+            Err(e) => return self.service_error(e, None).await,
+        };
+        let top = events.last().map_or(0, |e| e.seq).max(chat.last_seq);
+        if let Some(watch) = self.watches.get_mut(&chat.id) {
+            watch.delivered = watch.delivered.max(top);
+            watch.readable = true;
+        }
+        if events.is_empty() {
+            return Ok(());
+        }
+        self.send(&ServerFrame::Events { chat_id: chat.id, events }).await
+    }
+
+    async fn catch_up(&mut self, chat_id: ChatId) -> Result<(), Closed> {
+        let Some(viewer) = self.viewer.clone() else { return Ok(()) };
+        match self.service.chat(&viewer, chat_id).await {
+            Ok(chat) => {
+                if let Viewer::Visitor(_) = viewer {
+                    self.send(&ServerFrame::ChatChanged { chat: viewer.view(&chat) }).await?;
+                }
+                self.deliver_from_storage(&viewer, &chat).await
+            }
+            Err(e) => self.service_error(e, None).await,
+        }
+    }
+
+    async fn on_change(&mut self, chat_id: ChatId, change: &Change) -> Result<(), Closed> {
+        let Some(viewer) = self.viewer.clone() else { return Ok(()) };
+        let Some(watch) = self.watches.get(&chat_id) else { return Ok(()) };
+        let readable_now = viewer.can_read(&change.chat);
+        let (delivered, was_readable) = (watch.delivered, watch.readable);
+        if let (Some(first), Some(last)) = (change.events.first(), change.events.last()) {
+            if last.seq > delivered && (was_readable || readable_now) {
+                if first.seq == delivered + 1 && was_readable {
+                    let events: Vec<StoredEvent> = viewer.filter(&change.events).cloned().collect();
+                    if let Some(w) = self.watches.get_mut(&chat_id) {
+                        w.delivered = last.seq;
+                    }
+                    if !events.is_empty() {
+                        self.send(&ServerFrame::Events { chat_id, events }).await?;
+                    }
+                } else {
+                    // A gap, or access just granted: storage has the whole story.
+                    self.deliver_from_storage(&viewer, &change.chat).await?;
+                }
+            }
+        }
+        if let Some(w) = self.watches.get_mut(&chat_id) {
+            w.readable = readable_now;
+        }
+        // Staff hear about every chat through the staff feed; the visitor only here.
+        if matches!(viewer, Viewer::Visitor(_)) && !only_messages(change) {
+            self.send(&ServerFrame::ChatChanged { chat: viewer.view(&change.chat) }).await?;
+        }
+        Ok(())
+    }
+
+    async fn on_staff_change(&mut self, change: &Change) -> Result<(), Closed> {
+        let Some(viewer) = self.viewer.clone() else { return Ok(()) };
+        if only_messages(change) {
+            return Ok(());
+        }
+        self.send(&ServerFrame::ChatChanged { chat: viewer.view(&change.chat) }).await
+    }
+}
+
+/// Plain messages in a chat that already existed change nothing in its summary that a list shows.
+fn only_messages(change: &Change) -> bool {
+    let created = change.events.first().is_some_and(|e| e.seq == 1);
+    !created
+        && !change.events.is_empty()
+        && change.events.iter().all(|e| matches!(e.event, Event::Message { .. }))
+}
+
+async fn next_or_pending<S: futures::Stream + Unpin>(stream: &mut Option<S>) -> Option<S::Item> {
+    match stream {
+        Some(s) => s.next().await,
+        None => std::future::pending().await,
+    }
+}
