@@ -8,7 +8,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-SERVER="$ROOT/target/release/server"
+SERVER="${SERVER_BIN:-$ROOT/target/release/server}"
 if [ ! -x "$SERVER" ]; then
   echo "serve-fresh.sh: target/release/server not found; run 'cargo leptos build --release' first" >&2
   exit 1

@@ -18,19 +18,11 @@ step() { printf '\n==> %s\n' "$*"; }
 step "Rust tests: cargo test -p app -p server"
 LEPTOS_OUTPUT_NAME=helpdesk cargo test -p app -p server
 
-# --- 2. Rust tests against PostgreSQL ------------------------------------------------
-# Not yet: a later issue adds the PostgreSQL suite. It goes here, e.g.
-#   pg_ctlcluster 15 main start   (PostgreSQL 15 is installed on the machine)
-#   create a throw-away role/database, export DATABASE_URL=postgres://...
-#   run the storage tests with that DATABASE_URL, then stop the cluster.
-postgres_tests() { :; }
-postgres_tests
-
-# --- 3. Release build (server binary + WASM bundle in target/site) --------------------
+# --- 2. Release build (server binary + WASM bundle in target/site) --------------------
 step "Build: cargo leptos build --release"
 cargo leptos build --release
 
-# --- 4. End-to-end tests in Chromium -------------------------------------------------
+# --- 3. End-to-end tests in Chromium -------------------------------------------------
 # playwright.config.ts starts a fresh, seeded server (end2end/serve-fresh.sh).
 step "End-to-end tests: playwright"
 cd end2end
