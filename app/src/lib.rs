@@ -7,6 +7,7 @@ pub mod api;
 pub mod components;
 pub mod console;
 pub mod model;
+pub mod routing;
 pub mod protocol;
 pub mod rules;
 pub mod validate;

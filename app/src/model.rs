@@ -1,5 +1,6 @@
 //! Types shared by the server, the console and the widget.
 
+use crate::routing::Route;
 use crate::rules::{ChatState, Event, Millis, Phase, Role, StaffId, StaffRef};
 use serde::{Deserialize, Serialize};
 
@@ -60,6 +61,12 @@ pub struct ChatSummary {
     pub version: i64,
     /// Already filtered for the viewer: no other staff's monitoring in it.
     pub state: ChatState,
+    /// Where routing sent it while it waits.
+    pub route: Route,
+    /// The staff member it is offered to now, while it waits.
+    pub offered_to: Option<StaffId>,
+    /// Its place in its route's queue while it waits (1 = next), filled in by the service.
+    pub queue_position: Option<u32>,
 }
 
 impl ChatSummary {
@@ -78,4 +85,76 @@ pub struct Started {
     pub chat_id: ChatId,
     /// The visitor's secret for this chat; only its hash is stored.
     pub token: String,
+}
+
+/// The status a staff member picks in the console header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Status {
+    /// Available for new chats.
+    Online,
+    /// Online, but not taking new chats.
+    Away,
+    Offline,
+}
+
+impl Status {
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Online => "Online",
+            Status::Away => "Away",
+            Status::Offline => "Offline",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Online => "online",
+            Status::Away => "away",
+            Status::Offline => "offline",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        match s {
+            "online" => Some(Status::Online),
+            "away" => Some(Status::Away),
+            "offline" => Some(Status::Offline),
+            _ => None,
+        }
+    }
+}
+
+/// A staff member in the directory that every console holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffEntry {
+    pub id: StaffId,
+    pub name: String,
+    pub email: String,
+    pub is_admin: bool,
+    pub departments: Vec<i64>,
+    /// The status they chose.
+    pub status: Status,
+    /// What others see: `Offline` whenever no console of theirs is open.
+    pub presence: Status,
+}
+
+impl StaffEntry {
+    pub fn as_ref(&self) -> StaffRef {
+        StaffRef {
+            id: self.id,
+            name: self.name.clone(),
+        }
+    }
+}
+
+/// One line of the audit trail of chat operations.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: Millis,
+    pub staff_id: Option<StaffId>,
+    pub staff_name: String,
+    pub chat_id: Option<ChatId>,
+    pub op: String,
+    pub detail: String,
 }

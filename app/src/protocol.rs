@@ -1,6 +1,6 @@
 //! WebSocket frames between a browser tab and the server, one JSON text frame each.
 
-use crate::model::{ChatId, ChatSummary, StoredEvent};
+use crate::model::{ChatId, ChatSummary, Department, StaffEntry, StoredEvent};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -14,6 +14,8 @@ pub enum ClientFrame {
     Unwatch { chat_id: ChatId },
     /// `client_id` is made by the browser, so a retried send is stored once.
     Send { chat_id: ChatId, client_id: String, body: String },
+    /// Started or stopped typing. Never relayed for a monitor.
+    Typing { chat_id: ChatId, typing: bool },
     Ping,
 }
 
@@ -36,6 +38,10 @@ pub enum ServerFrame {
     /// A chat appeared or changed, as this viewer may see it. Staff get it for every chat, a
     /// visitor for their own.
     ChatChanged { chat: ChatSummary },
+    /// Staff only: every staff member with live presence, and the departments.
+    Directory { staff: Vec<StaffEntry>, departments: Vec<Department> },
+    /// Someone else in the chat started or stopped typing.
+    Typing { chat_id: ChatId, name: String, typing: bool },
     Error { code: ErrorCode, message: String, client_id: Option<String> },
     Pong,
 }

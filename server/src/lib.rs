@@ -45,7 +45,26 @@ pub async fn open_service(config: &Config) -> Result<Arc<Service>, String> {
             url.split(':').next().unwrap_or_default()
         ));
     };
-    Ok(Arc::new(Service::new(store, config.secure_cookies())))
+    let service = Arc::new(Service::new(store, config.secure_cookies()));
+    service.start().await.map_err(|e| e.to_string())?;
+    Ok(service)
+}
+
+/// Background work: lapse forward offers and invitations whose minute is up.
+pub fn spawn_workers(service: Arc<Service>, shutdown: CancellationToken) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tick.tick() => {
+                    if let Err(e) = service.expire_offers().await {
+                        tracing::warn!("lapsing offers: {e}");
+                    }
+                }
+            }
+        }
+    });
 }
 
 pub fn router(state: AppState) -> Router {

@@ -149,6 +149,7 @@ async fn serve(config: Config, service: std::sync::Arc<app::server::Service>) ->
     };
     let addr = config.bind.unwrap_or(leptos_options.site_addr);
     let shutdown = CancellationToken::new();
+    server::spawn_workers(service.clone(), shutdown.clone());
     let state = server::AppState { leptos_options, service, shutdown: shutdown.clone() };
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,

@@ -11,7 +11,7 @@ use app::model::{ChatId, ChatSummary, Me, StoredEvent};
 use app::protocol::{ClientFrame, ErrorCode, ServerFrame};
 use app::rules::Event;
 use app::server::auth;
-use app::server::hub::Change;
+use app::server::hub::{Change, Directory, Signal};
 use app::server::service::Viewer;
 use app::server::{Service, ServiceError};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -64,6 +64,9 @@ pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>, header
                 staff_feed: None,
             };
             conn.run(stream, state.shutdown).await;
+            if let Some(Viewer::Staff(me)) = &conn.viewer {
+                state.service.staff_disconnected(me.id).await;
+            }
         })
 }
 
@@ -82,8 +85,8 @@ struct Conn {
     viewer: Option<Viewer>,
     sink: SplitSink<WebSocket, Message>,
     watches: HashMap<ChatId, Watch>,
-    subs: StreamMap<ChatId, BroadcastStream<Arc<Change>>>,
-    staff_feed: Option<BroadcastStream<Arc<Change>>>,
+    subs: StreamMap<ChatId, BroadcastStream<Arc<Signal>>>,
+    staff_feed: Option<BroadcastStream<Arc<Signal>>>,
 }
 
 /// Why the socket's loop should stop.
@@ -113,15 +116,21 @@ impl Conn {
                     }
                 }
                 Some((chat_id, item)) = self.subs.next(), if !self.subs.is_empty() => {
-                    match item {
-                        Ok(change) => self.on_change(chat_id, &change).await,
+                    match item.as_deref() {
+                        Ok(Signal::Change(change)) => self.on_change(chat_id, change).await,
+                        Ok(Signal::Typing { chat, name, staff, typing }) => {
+                            self.on_typing(*chat, name, *staff, *typing).await
+                        }
+                        Ok(Signal::Directory(_)) => Ok(()),
                         Err(BroadcastStreamRecvError::Lagged(_)) => self.catch_up(chat_id).await,
                     }
                 }
                 Some(item) = next_or_pending(&mut self.staff_feed) => {
-                    match item {
-                        Ok(change) => self.on_staff_change(&change).await,
-                        Err(BroadcastStreamRecvError::Lagged(_)) => self.send_chat_list().await,
+                    match item.as_deref() {
+                        Ok(Signal::Change(change)) => self.on_staff_change(change).await,
+                        Ok(Signal::Directory(directory)) => self.send_directory(directory).await,
+                        Ok(Signal::Typing { .. }) => Ok(()),
+                        Err(BroadcastStreamRecvError::Lagged(_)) => self.resync_staff().await,
                     }
                 }
                 _ = ping.tick() => {
@@ -190,6 +199,12 @@ impl Conn {
                 self.subs.remove(&chat_id);
                 Ok(())
             }
+            (viewer, ClientFrame::Typing { chat_id, typing }) => {
+                match self.service.typing(&viewer, chat_id, typing).await {
+                    Ok(()) => Ok(()),
+                    Err(e) => self.service_error(e, None).await,
+                }
+            }
             (viewer, ClientFrame::Send { chat_id, client_id, body }) => {
                 match self.service.send(&viewer, chat_id, &client_id, body).await {
                     Ok(seq) => self.send(&ServerFrame::Ack { chat_id, client_id, seq }).await,
@@ -214,11 +229,12 @@ impl Conn {
             },
             None => match self.staff.clone() {
                 Some(me) => {
+                    self.service.staff_connected(me.id).await;
                     self.viewer = Some(Viewer::Staff(me));
                     // Subscribe before reading the list, so no change falls between the two.
                     self.staff_feed = Some(BroadcastStream::new(self.service.hub().subscribe_staff()));
                     self.send(&ServerFrame::Ready).await?;
-                    self.send_chat_list().await
+                    self.resync_staff().await
                 }
                 None => {
                     self.error(ErrorCode::Unauthorized, "Please sign in again.", None).await?;
@@ -228,11 +244,25 @@ impl Conn {
         }
     }
 
+    async fn send_directory(&mut self, directory: &Directory) -> Result<(), Closed> {
+        self.send(&ServerFrame::Directory {
+            staff: directory.staff.clone(),
+            departments: directory.departments.clone(),
+        })
+        .await
+    }
+
+    /// After the staff feed lagged: the directory and the chat list afresh.
+    async fn resync_staff(&mut self) -> Result<(), Closed> {
+        self.send_directory(&self.service.directory()).await?;
+        self.send_chat_list().await
+    }
+
     async fn send_chat_list(&mut self) -> Result<(), Closed> {
         let Some(viewer) = self.viewer.clone() else { return Ok(()) };
         match self.service.open_chats().await {
             Ok(chats) => {
-                let chats = chats.iter().map(|c| viewer.view(c)).collect();
+                let chats = chats.iter().filter_map(|c| self.service.view(&viewer, c)).collect();
                 self.send(&ServerFrame::Chats { chats }).await
             }
             Err(e) => self.service_error(e, None).await,
@@ -262,10 +292,12 @@ impl Conn {
             chat_id,
             Watch {
                 delivered: after.max(0),
-                readable: viewer.can_read(&chat),
+                readable: self.service.can_read(viewer, &chat),
             },
         );
-        self.send(&ServerFrame::ChatChanged { chat: viewer.view(&chat) }).await?;
+        if let Some(view) = self.service.view(viewer, &chat) {
+            self.send(&ServerFrame::ChatChanged { chat: view }).await?;
+        }
         self.deliver_from_storage(viewer, &chat).await
     }
 
@@ -273,7 +305,7 @@ impl Conn {
     async fn deliver_from_storage(&mut self, viewer: &Viewer, chat: &ChatSummary) -> Result<(), Closed> {
         let Some(watch) = self.watches.get(&chat.id) else { return Ok(()) };
         let after = watch.delivered;
-        if !viewer.can_read(chat) {
+        if !self.service.can_read(viewer, chat) {
             return Ok(());
         }
         let events = match self.service.events(viewer, chat, after).await {
@@ -295,8 +327,8 @@ impl Conn {
         let Some(viewer) = self.viewer.clone() else { return Ok(()) };
         match self.service.chat(&viewer, chat_id).await {
             Ok(chat) => {
-                if let Viewer::Visitor(_) = viewer {
-                    self.send(&ServerFrame::ChatChanged { chat: viewer.view(&chat) }).await?;
+                if let (Viewer::Visitor(_), Some(view)) = (&viewer, self.service.view(&viewer, &chat)) {
+                    self.send(&ServerFrame::ChatChanged { chat: view }).await?;
                 }
                 self.deliver_from_storage(&viewer, &chat).await
             }
@@ -307,7 +339,7 @@ impl Conn {
     async fn on_change(&mut self, chat_id: ChatId, change: &Change) -> Result<(), Closed> {
         let Some(viewer) = self.viewer.clone() else { return Ok(()) };
         let Some(watch) = self.watches.get(&chat_id) else { return Ok(()) };
-        let readable_now = viewer.can_read(&change.chat);
+        let readable_now = self.service.can_read(&viewer, &change.chat);
         let (delivered, was_readable) = (watch.delivered, watch.readable);
         if let (Some(first), Some(last)) = (change.events.first(), change.events.last()) {
             if last.seq > delivered && (was_readable || readable_now) {
@@ -330,9 +362,25 @@ impl Conn {
         }
         // Staff hear about every chat through the staff feed; the visitor only here.
         if matches!(viewer, Viewer::Visitor(_)) && !only_messages(change) {
-            self.send(&ServerFrame::ChatChanged { chat: viewer.view(&change.chat) }).await?;
+            if let Some(view) = self.service.view(&viewer, &change.chat) {
+                self.send(&ServerFrame::ChatChanged { chat: view }).await?;
+            }
         }
         Ok(())
+    }
+
+    /// Typing reaches everyone who can read the chat but the typist: the visitor sees staff
+    /// type, staff see the visitor and each other.
+    async fn on_typing(&mut self, chat_id: ChatId, name: &str, staff: Option<i64>, typing: bool) -> Result<(), Closed> {
+        let relay = match &self.viewer {
+            Some(Viewer::Visitor(_)) => staff.is_some(),
+            Some(Viewer::Staff(me)) => staff != Some(me.id) && self.watches.get(&chat_id).is_some_and(|w| w.readable),
+            _ => false,
+        };
+        if !relay {
+            return Ok(());
+        }
+        self.send(&ServerFrame::Typing { chat_id, name: name.to_string(), typing }).await
     }
 
     async fn on_staff_change(&mut self, change: &Change) -> Result<(), Closed> {
@@ -340,7 +388,10 @@ impl Conn {
         if only_messages(change) {
             return Ok(());
         }
-        self.send(&ServerFrame::ChatChanged { chat: viewer.view(&change.chat) }).await
+        match self.service.view(&viewer, &change.chat) {
+            Some(view) => self.send(&ServerFrame::ChatChanged { chat: view }).await,
+            None => Ok(()),
+        }
     }
 }
 

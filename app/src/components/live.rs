@@ -3,7 +3,7 @@
 //! It reconnects by itself with backoff, re-watches its chats from the last sequence it holds,
 //! and re-sends unacknowledged messages under their original ids, so nothing is lost or doubled.
 
-use crate::model::{ChatId, ChatSummary, StoredEvent};
+use crate::model::{ChatId, ChatSummary, Department, StaffEntry, StoredEvent};
 use crate::protocol::{ClientFrame, ErrorCode, ServerFrame, VisitorAuth};
 use leptos::prelude::*;
 use std::collections::HashMap;
@@ -61,6 +61,11 @@ pub struct Live {
     /// Set when the server refuses this tab's credentials; the socket then stops retrying.
     pub refused: RwSignal<Option<ErrorCode>>,
     pub notice: RwSignal<Option<String>>,
+    /// Staff only: colleagues with live presence, and the departments.
+    pub staff: RwSignal<Vec<StaffEntry>>,
+    pub departments: RwSignal<Vec<Department>>,
+    /// Who is typing in each chat, with a stamp so a lost "stopped" frame still clears.
+    pub typing: RwSignal<HashMap<ChatId, Vec<(String, u64)>>>,
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     visitor: StoredValue<Option<VisitorAuth>>,
     watched: StoredValue<Vec<ChatId>>,
@@ -76,6 +81,9 @@ impl Live {
             pending: RwSignal::new(Vec::new()),
             refused: RwSignal::new(None),
             notice: RwSignal::new(None),
+            staff: RwSignal::new(Vec::new()),
+            departments: RwSignal::new(Vec::new()),
+            typing: RwSignal::new(HashMap::new()),
             visitor: StoredValue::new(visitor),
             watched: StoredValue::new(Vec::new()),
             out: StoredValue::new(None),
@@ -132,6 +140,20 @@ impl Live {
         });
     }
 
+    /// Names typing in this chat now.
+    pub fn typing_in(&self, chat: ChatId) -> Vec<String> {
+        self.typing.with(|t| {
+            t.get(&chat)
+                .map(|v| v.iter().map(|(n, _)| n.clone()).collect())
+                .unwrap_or_default()
+        })
+    }
+
+    /// Tells the others this tab's user is typing (or stopped).
+    pub fn set_typing(&self, chat_id: ChatId, typing: bool) {
+        self.push(ClientFrame::Typing { chat_id, typing });
+    }
+
     pub fn dismiss(&self, client_id: &str) {
         self.pending.update(|p| p.retain(|x| x.client_id != client_id));
     }
@@ -174,6 +196,15 @@ impl Live {
                     });
                 }
             }
+            ServerFrame::Directory { staff, departments } => {
+                self.staff.set(staff);
+                self.departments.set(departments);
+            }
+            ServerFrame::Typing {
+                chat_id,
+                name,
+                typing,
+            } => self.on_typing(chat_id, name, typing),
             ServerFrame::Ack { .. } | ServerFrame::Pong => {}
             ServerFrame::Error {
                 code,
@@ -190,6 +221,32 @@ impl Live {
                 }
                 None => self.notice.set(Some(message)),
             },
+        }
+    }
+
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn on_typing(&self, chat: ChatId, name: String, typing: bool) {
+        static STAMP: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let stamp = STAMP.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.typing.update(|t| {
+            let list = t.entry(chat).or_default();
+            list.retain(|(n, _)| *n != name);
+            if typing {
+                list.push((name.clone(), stamp));
+            }
+        });
+        #[cfg(feature = "hydrate")]
+        if typing {
+            // Clear it after a while unless a newer signal from the same person came meanwhile.
+            let live = *self;
+            leptos::task::spawn_local(async move {
+                gloo_timers::future::TimeoutFuture::new(6_000).await;
+                live.typing.update(|t| {
+                    if let Some(list) = t.get_mut(&chat) {
+                        list.retain(|(n, s)| !(*n == name && *s == stamp));
+                    }
+                });
+            });
         }
     }
 

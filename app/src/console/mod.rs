@@ -1,13 +1,16 @@
 //! The staff console at `/console`: chats on the left, the selected chat in the centre.
 
 mod chat_list;
+pub mod admin;
 mod chat_pane;
+mod header;
 mod login;
 
+pub use header::Header;
 pub use login::Login;
 
-use crate::api::{self, ApiError, Logout};
-use crate::components::live::{Conn, Live};
+use crate::api::{self, ApiError};
+use crate::components::live::Live;
 use crate::model::Me;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -52,7 +55,6 @@ fn now_signal() -> ReadSignal<i64> {
 fn Desk(me: Me) -> impl IntoView {
     let live = Live::new(None);
     live.start();
-    let logout = ServerAction::<Logout>::new();
     let query = use_query_map();
     let selected = Signal::derive(move || {
         query.with(|q| q.get("chat").and_then(|c| c.parse::<i64>().ok()))
@@ -61,20 +63,7 @@ fn Desk(me: Me) -> impl IntoView {
     let me = StoredValue::new(me);
     view! {
         <div class="console">
-            <header class="console-header">
-                <span class="brand">"Helpdesk"</span>
-                <span class="connection" role="status">
-                    {move || match live.conn.get() {
-                        Conn::Open => "",
-                        Conn::Connecting => "Connecting…",
-                        Conn::Retrying => "Reconnecting…",
-                    }}
-                </span>
-                <span class="who">{me.with_value(|m| m.name.clone())}</span>
-                <ActionForm action=logout>
-                    <button type="submit" class="link">"Sign out"</button>
-                </ActionForm>
-            </header>
+            <Header me=me.get_value() live/>
             <chat_list::ChatList live me=me.get_value() selected now/>
             <main class="pane">
                 {move || match selected.get() {

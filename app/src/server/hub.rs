@@ -1,9 +1,11 @@
 //! In-process fan-out of stored chat changes to the sockets of this node.
 //!
-//! Only stored data goes through here, and a socket that lags behind its channel re-reads from
-//! storage by sequence number, so a slow reader never loses events and never blocks a writer.
+//! Only stored data goes through here (typing aside, which is fleeting by nature), and a socket
+//! that lags behind its channel re-reads from storage by sequence number, so a slow reader never
+//! loses events and never blocks a writer.
 
-use crate::model::{ChatId, ChatSummary, StoredEvent};
+use crate::model::{ChatId, ChatSummary, Department, StaffEntry, StoredEvent};
+use crate::rules::StaffId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
@@ -15,13 +17,40 @@ pub struct Change {
     pub chat: ChatSummary,
 }
 
+/// Staff and departments as every console shows them (with live presence).
+#[derive(Clone, Debug, Default)]
+pub struct Directory {
+    pub staff: Vec<StaffEntry>,
+    pub departments: Vec<Department>,
+}
+
+impl Directory {
+    pub fn staff(&self, id: StaffId) -> Option<&StaffEntry> {
+        self.staff.iter().find(|s| s.id == id)
+    }
+}
+
+#[derive(Debug)]
+pub enum Signal {
+    Change(Change),
+    /// Someone is typing in a chat; `staff` is None for the visitor.
+    Typing {
+        chat: ChatId,
+        name: String,
+        staff: Option<StaffId>,
+        typing: bool,
+    },
+    /// Staff-wide: the directory or someone's presence changed.
+    Directory(Arc<Directory>),
+}
+
 const CHAT_CAPACITY: usize = 64;
 const STAFF_CAPACITY: usize = 1024;
 
 pub struct Hub {
-    chats: Mutex<HashMap<ChatId, broadcast::Sender<Arc<Change>>>>,
-    /// Every change of every chat, for the staff consoles' chat lists.
-    staff: broadcast::Sender<Arc<Change>>,
+    chats: Mutex<HashMap<ChatId, broadcast::Sender<Arc<Signal>>>>,
+    /// Every change of every chat, and directory updates, for the staff consoles.
+    staff: broadcast::Sender<Arc<Signal>>,
 }
 
 impl Default for Hub {
@@ -38,7 +67,7 @@ impl Hub {
         }
     }
 
-    pub fn subscribe(&self, chat: ChatId) -> broadcast::Receiver<Arc<Change>> {
+    pub fn subscribe(&self, chat: ChatId) -> broadcast::Receiver<Arc<Signal>> {
         let mut chats = self.chats.lock().expect("hub lock poisoned");
         chats
             .entry(chat)
@@ -46,23 +75,34 @@ impl Hub {
             .subscribe()
     }
 
-    pub fn subscribe_staff(&self) -> broadcast::Receiver<Arc<Change>> {
+    pub fn subscribe_staff(&self) -> broadcast::Receiver<Arc<Signal>> {
         self.staff.subscribe()
     }
 
-    pub fn publish(&self, change: Change) {
-        let change = Arc::new(change);
-        let id = change.chat.id;
-        {
-            let mut chats = self.chats.lock().expect("hub lock poisoned");
-            if let Some(tx) = chats.get(&id) {
-                // No receivers left: forget the channel so idle chats cost nothing.
-                if tx.send(change.clone()).is_err() {
-                    chats.remove(&id);
-                }
+    fn to_chat(&self, chat: ChatId, signal: &Arc<Signal>) {
+        let mut chats = self.chats.lock().expect("hub lock poisoned");
+        if let Some(tx) = chats.get(&chat) {
+            // No receivers left: forget the channel so idle chats cost nothing.
+            if tx.send(signal.clone()).is_err() {
+                chats.remove(&chat);
             }
         }
-        let _ = self.staff.send(change);
+    }
+
+    pub fn publish(&self, change: Change) {
+        let chat = change.chat.id;
+        let signal = Arc::new(Signal::Change(change));
+        self.to_chat(chat, &signal);
+        let _ = self.staff.send(signal);
+    }
+
+    pub fn typing(&self, chat: ChatId, name: String, staff: Option<StaffId>, typing: bool) {
+        let signal = Arc::new(Signal::Typing { chat, name, staff, typing });
+        self.to_chat(chat, &signal);
+    }
+
+    pub fn directory(&self, directory: Arc<Directory>) {
+        let _ = self.staff.send(Arc::new(Signal::Directory(directory)));
     }
 
     /// Channels currently held, for tests and metrics.

@@ -1,5 +1,6 @@
 //! Server-only code: storage, the live hub, the chat service and staff auth.
 
+pub mod admin_store;
 pub mod auth;
 pub mod hub;
 pub mod service;

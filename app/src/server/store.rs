@@ -2,7 +2,9 @@
 //! other code knows which database it runs on.
 
 use crate::model::{ChatId, ChatSummary, Department, Me, StoredEvent, Visitor};
-use crate::rules::{ChatState, Event, Millis, Refusal};
+use super::admin_store::AdminStore;
+use crate::routing::Route;
+use crate::rules::{ChatState, Event, Millis, Refusal, StaffId};
 use async_trait::async_trait;
 
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +31,15 @@ pub struct NewStaff {
 pub struct NewChat {
     pub token_hash: String,
     pub visitor: Visitor,
+    pub route: Route,
+}
+
+/// An operation's line in the audit trail, written in the same transaction as its events.
+pub struct AuditNote {
+    pub staff_id: StaffId,
+    pub staff_name: String,
+    pub op: String,
+    pub detail: String,
 }
 
 /// What one command did to a chat.
@@ -45,7 +56,7 @@ pub struct Applied {
 pub type Decide<'a> = dyn Fn(&ChatState) -> Result<Vec<Event>, Refusal> + Send + Sync + 'a;
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: AdminStore + Send + Sync + 'static {
     async fn add_department(&self, name: &str, now: Millis) -> Result<Department, StoreError>;
     async fn departments(&self) -> Result<Vec<Department>, StoreError>;
     async fn department(&self, id: i64) -> Result<Option<Department>, StoreError>;
@@ -92,6 +103,10 @@ pub trait Store: Send + Sync + 'static {
         id: ChatId,
         now: Millis,
         client_id: Option<&str>,
+        audit: Option<AuditNote>,
         decide: &Decide<'_>,
     ) -> Result<Applied, StoreError>;
+
+    /// Records whom waiting chats are offered to now.
+    async fn set_offers(&self, offers: &[(ChatId, Option<StaffId>)]) -> Result<(), StoreError>;
 }

@@ -3,7 +3,7 @@
 //! Writes go through a pool of one connection, so SQLite never has to arbitrate between writers
 //! of this process; reads use a separate pool and run beside them thanks to WAL.
 
-use super::store::{Applied, Decide, NewChat, NewStaff, Store, StoreError};
+use super::store::{Applied, AuditNote, Decide, NewChat, NewStaff, Store, StoreError};
 use crate::model::{ChatId, ChatSummary, Department, Me, StoredEvent, Visitor};
 use crate::rules::{self, Audience, ChatState, Event, Millis};
 use async_trait::async_trait;
@@ -15,6 +15,8 @@ use sqlx::sqlite::{
 use sqlx::{Row, SqliteConnection};
 use std::str::FromStr;
 use std::time::Duration;
+
+mod admin;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
 
@@ -68,7 +70,7 @@ impl SqliteStore {
 
 const CHAT_COLUMNS: &str = "SELECT c.id, c.visitor_name, c.visitor_email, c.question, \
      c.department_id, d.name AS department_name, c.page_url, c.state, c.last_seq, c.version, \
-     c.created_at FROM chats c LEFT JOIN departments d ON d.id = c.department_id";
+     c.created_at, c.route, c.offered_to FROM chats c LEFT JOIN departments d ON d.id = c.department_id";
 
 fn chat_from_row(row: &SqliteRow) -> Result<ChatSummary, StoreError> {
     let department = match row.try_get::<Option<i64>, _>("department_id")? {
@@ -91,6 +93,9 @@ fn chat_from_row(row: &SqliteRow) -> Result<ChatSummary, StoreError> {
         last_seq: row.try_get("last_seq")?,
         version: row.try_get("version")?,
         state: serde_json::from_str(row.try_get::<&str, _>("state")?)?,
+        route: serde_json::from_str(row.try_get::<&str, _>("route")?)?,
+        offered_to: row.try_get("offered_to")?,
+        queue_position: None,
     })
 }
 
@@ -311,8 +316,8 @@ impl Store for SqliteStore {
         let v = &chat.visitor;
         let id = sqlx::query(
             "INSERT INTO chats (token_hash, visitor_name, visitor_email, question, department_id, \
-             page_url, phase, state, last_seq, version, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?, ?)",
+             page_url, phase, state, last_seq, version, created_at, updated_at, route) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?, ?, ?)",
         )
         .bind(&chat.token_hash)
         .bind(&v.name)
@@ -324,6 +329,7 @@ impl Store for SqliteStore {
         .bind(serde_json::to_string(&state)?)
         .bind(now)
         .bind(now)
+        .bind(serde_json::to_string(&chat.route)?)
         .execute(&mut *tx)
         .await?
         .last_insert_rowid();
@@ -383,6 +389,7 @@ impl Store for SqliteStore {
         id: ChatId,
         now: Millis,
         client_id: Option<&str>,
+        audit: Option<AuditNote>,
         decide: &Decide<'_>,
     ) -> Result<Applied, StoreError> {
         let mut tx = self.write.begin().await?;
@@ -422,14 +429,29 @@ impl Store for SqliteStore {
                 stored.push(insert_event(&mut tx, id, seq, event, cid, now).await?);
             }
         }
+        if let Some(note) = audit {
+            sqlx::query(
+                "INSERT INTO audit_log (at, staff_id, staff_name, chat_id, op, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(now)
+            .bind(note.staff_id)
+            .bind(&note.staff_name)
+            .bind(id)
+            .bind(&note.op)
+            .bind(&note.detail)
+            .execute(&mut *tx)
+            .await?;
+        }
+        // Once accepted, a chat is no longer offered to anyone.
         sqlx::query(
             "UPDATE chats SET state = ?, phase = ?, last_seq = ?, version = version + 1, \
-             updated_at = ? WHERE id = ?",
+             updated_at = ?, offered_to = CASE WHEN ? = 'Waiting' THEN offered_to END WHERE id = ?",
         )
         .bind(serde_json::to_string(&state)?)
         .bind(phase_name(&state))
         .bind(seq)
         .bind(now)
+        .bind(phase_name(&state))
         .bind(id)
         .execute(&mut *tx)
         .await?;
@@ -440,5 +462,23 @@ impl Store for SqliteStore {
             chat,
             duplicate_of: None,
         })
+    }
+
+    async fn set_offers(&self, offers: &[(ChatId, Option<i64>)]) -> Result<(), StoreError> {
+        if offers.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.write.begin().await?;
+        for (chat, staff) in offers {
+            sqlx::query(
+                "UPDATE chats SET offered_to = ?, version = version + 1 WHERE id = ? AND phase = 'Waiting'",
+            )
+            .bind(staff)
+            .bind(chat)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 }

@@ -1,8 +1,10 @@
 //! Server functions: thin request/response calls. Each reads the session or the visitor's token,
 //! calls the service, and maps its errors to [`ApiError`], which crosses the network intact.
 
-use crate::model::{ChatId, Department, Me, Started};
-use crate::rules::{Command, Refusal};
+pub mod admin;
+
+use crate::model::{ChatId, Department, Me, Started, Status};
+use crate::rules::Refusal;
 use crate::validate::FieldError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::{Json, JsonEncoding};
@@ -19,6 +21,8 @@ pub enum ApiError {
     Unauthorized,
     #[error("Wrong email or password.")]
     BadLogin,
+    #[error("Only admins can do that.")]
+    Forbidden,
     #[error("Not found.")]
     NotFound,
     #[error("{0}")]
@@ -50,32 +54,22 @@ impl ApiError {
     }
 }
 
-/// Staff operations on a chat that need nothing from the server but the session.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A staff operation on a chat, as the console asks for it. The server adds what only it knows
+/// (names, presence) before the chat rules decide.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StaffOp {
     Accept,
     Join,
     JoinInvisibly,
     Take,
+    Forward { to: i64, note: String },
     AcceptForward,
     DeclineForward,
+    Invite { to: i64, note: String },
     AcceptInvite,
     DeclineInvite,
-}
-
-impl StaffOp {
-    pub fn command(self) -> Command {
-        match self {
-            StaffOp::Accept => Command::Accept,
-            StaffOp::Join => Command::Join,
-            StaffOp::JoinInvisibly => Command::JoinInvisibly,
-            StaffOp::Take => Command::Take,
-            StaffOp::AcceptForward => Command::AcceptForward,
-            StaffOp::DeclineForward => Command::DeclineForward,
-            StaffOp::AcceptInvite => Command::AcceptInvite,
-            StaffOp::DeclineInvite => Command::DeclineInvite,
-        }
-    }
+    Leave,
+    End,
 }
 
 #[cfg(feature = "ssr")]
@@ -118,6 +112,16 @@ pub mod ssr {
 
     pub async fn require_staff() -> Result<Me, ApiError> {
         current_staff().await?.ok_or(ApiError::Unauthorized)
+    }
+
+    /// The signed-in staff member if they are an admin.
+    pub async fn require_admin() -> Result<Me, ApiError> {
+        let me = require_staff().await?;
+        if me.is_admin {
+            Ok(me)
+        } else {
+            Err(ApiError::Forbidden)
+        }
     }
 
     pub fn set_cookie(value: String) {
@@ -190,11 +194,20 @@ pub async fn whoami() -> Result<Option<Me>, ApiError> {
 /// Runs a staff operation on a chat; the result reaches every tab through the live socket.
 #[server(endpoint = "chat_op", input = Json)]
 pub async fn chat_op(chat_id: ChatId, op: StaffOp) -> Result<(), ApiError> {
-    use crate::server::service::Viewer;
     let me = ssr::require_staff().await?;
-    let viewer = Viewer::Staff(me);
-    ssr::service()?
-        .command(&viewer, chat_id, op.command(), None)
-        .await?;
+    ssr::service()?.staff_op(&me, chat_id, op).await?;
     Ok(())
+}
+
+/// The status this staff member chose (Online, Away, Offline).
+#[server(endpoint = "my_status", input = Json)]
+pub async fn my_status() -> Result<Status, ApiError> {
+    let me = ssr::require_staff().await?;
+    Ok(ssr::service()?.status_of(me.id).await?)
+}
+
+#[server(endpoint = "set_status", input = Json)]
+pub async fn set_status(status: Status) -> Result<(), ApiError> {
+    let me = ssr::require_staff().await?;
+    Ok(ssr::service()?.set_status(me.id, status).await?)
 }

@@ -1,0 +1,1 @@
+//! Server functions for admins: departments and membership, workflow rules, audit trail.

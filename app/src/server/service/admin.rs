@@ -1,0 +1,1 @@
+//! Admin operations of the service: departments and membership, workflow rules, audit trail.

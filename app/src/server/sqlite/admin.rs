@@ -1,0 +1,252 @@
+//! SQLite side of [`AdminStore`].
+
+use super::SqliteStore;
+use crate::model::{AuditEntry, Department, StaffEntry, Status};
+use crate::routing::{Matching, Rule};
+use crate::rules::{Millis, StaffId};
+use crate::server::admin_store::AdminStore;
+use crate::server::store::StoreError;
+use async_trait::async_trait;
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+
+fn rule_from_row(row: &SqliteRow) -> Result<Rule, StoreError> {
+    Ok(Rule {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        position: row.try_get("position")?,
+        enabled: row.try_get("enabled")?,
+        matching: match row.try_get::<&str, _>("matching")? {
+            "any" => Matching::Any,
+            _ => Matching::All,
+        },
+        conditions: serde_json::from_str(row.try_get::<&str, _>("conditions")?)?,
+        action: serde_json::from_str(row.try_get::<&str, _>("action")?)?,
+    })
+}
+
+fn matching_name(m: Matching) -> &'static str {
+    match m {
+        Matching::All => "all",
+        Matching::Any => "any",
+    }
+}
+
+#[async_trait]
+impl AdminStore for SqliteStore {
+    async fn rename_department(&self, id: i64, name: &str) -> Result<Department, StoreError> {
+        let done = sqlx::query("UPDATE departments SET name = ? WHERE id = ?")
+            .bind(name)
+            .bind(id)
+            .execute(&self.write)
+            .await
+            .map_err(|e| match StoreError::from(e) {
+                StoreError::Conflict(_) => {
+                    StoreError::Conflict(format!("A department named \"{name}\" already exists."))
+                }
+                other => other,
+            })?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(Department {
+            id,
+            name: name.to_string(),
+        })
+    }
+
+    async fn delete_department(&self, id: i64) -> Result<(), StoreError> {
+        let done = sqlx::query("DELETE FROM departments WHERE id = ?")
+            .bind(id)
+            .execute(&self.write)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn staff_directory(&self) -> Result<Vec<StaffEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.name, s.email, s.is_admin, s.status, \
+             (SELECT group_concat(department_id) FROM staff_departments d WHERE d.staff_id = s.id) AS departments \
+             FROM staff s ORDER BY s.name, s.id",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let status = Status::parse(r.try_get("status")?).unwrap_or(Status::Offline);
+                let departments: Option<String> = r.try_get("departments")?;
+                let mut departments: Vec<i64> = departments
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter_map(|d| d.parse().ok())
+                    .collect();
+                departments.sort_unstable();
+                Ok(StaffEntry {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    email: r.try_get("email")?,
+                    is_admin: r.try_get("is_admin")?,
+                    departments,
+                    status,
+                    presence: status,
+                })
+            })
+            .collect()
+    }
+
+    async fn set_staff_departments(&self, staff: StaffId, departments: &[i64]) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM staff WHERE id = ?")
+            .bind(staff)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if found.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query("DELETE FROM staff_departments WHERE staff_id = ?")
+            .bind(staff)
+            .execute(&mut *tx)
+            .await?;
+        for d in departments {
+            sqlx::query("INSERT OR IGNORE INTO staff_departments (staff_id, department_id) VALUES (?, ?)")
+                .bind(staff)
+                .bind(d)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_status(&self, staff: StaffId, status: Status) -> Result<(), StoreError> {
+        sqlx::query("UPDATE staff SET status = ? WHERE id = ?")
+            .bind(status.as_str())
+            .bind(staff)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn routing_rules(&self) -> Result<Vec<Rule>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, name, position, enabled, matching, conditions, action FROM routing_rules ORDER BY position, id",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(rule_from_row).collect()
+    }
+
+    async fn save_rule(&self, rule: Rule, now: Millis) -> Result<Rule, StoreError> {
+        let conditions = serde_json::to_string(&rule.conditions)?;
+        let action = serde_json::to_string(&rule.action)?;
+        let mut tx = self.write.begin().await?;
+        let id = if rule.id == 0 {
+            let last: Option<i64> = sqlx::query_scalar("SELECT max(position) FROM routing_rules")
+                .fetch_one(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO routing_rules (name, position, enabled, matching, conditions, action, created_at, updated_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&rule.name)
+            .bind(last.unwrap_or(0) + 1)
+            .bind(rule.enabled)
+            .bind(matching_name(rule.matching))
+            .bind(&conditions)
+            .bind(&action)
+            .bind(now)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .last_insert_rowid()
+        } else {
+            let done = sqlx::query(
+                "UPDATE routing_rules SET name = ?, enabled = ?, matching = ?, conditions = ?, action = ?, updated_at = ? WHERE id = ?",
+            )
+            .bind(&rule.name)
+            .bind(rule.enabled)
+            .bind(matching_name(rule.matching))
+            .bind(&conditions)
+            .bind(&action)
+            .bind(now)
+            .bind(rule.id)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            rule.id
+        };
+        let row = sqlx::query("SELECT id, name, position, enabled, matching, conditions, action FROM routing_rules WHERE id = ?")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let saved = rule_from_row(&row)?;
+        tx.commit().await?;
+        Ok(saved)
+    }
+
+    async fn delete_rule(&self, id: i64) -> Result<(), StoreError> {
+        let done = sqlx::query("DELETE FROM routing_rules WHERE id = ?")
+            .bind(id)
+            .execute(&self.write)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn reorder_rules(&self, ids: &[i64], now: Millis) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        let mut existing: Vec<i64> = sqlx::query_scalar("SELECT id FROM routing_rules")
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut wanted = ids.to_vec();
+        existing.sort_unstable();
+        wanted.sort_unstable();
+        if existing != wanted {
+            return Err(StoreError::Conflict(
+                "The rules changed meanwhile; reload and try again.".into(),
+            ));
+        }
+        for (i, id) in ids.iter().enumerate() {
+            sqlx::query("UPDATE routing_rules SET position = ?, updated_at = ? WHERE id = ?")
+                .bind(i as i64 + 1)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn audit(&self, limit: i64, before: Option<i64>) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, at, staff_id, staff_name, chat_id, op, detail FROM audit_log \
+             WHERE (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?",
+        )
+        .bind(before)
+        .bind(before)
+        .bind(limit.clamp(1, 500))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    id: r.try_get("id")?,
+                    at: r.try_get("at")?,
+                    staff_id: r.try_get("staff_id")?,
+                    staff_name: r.try_get("staff_name")?,
+                    chat_id: r.try_get("chat_id")?,
+                    op: r.try_get("op")?,
+                    detail: r.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+}
