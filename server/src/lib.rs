@@ -1,6 +1,8 @@
 //! The helpdesk server: configuration, start-up and the HTTP router (Leptos pages and server
 //! functions, the live socket, the demo host page, health).
 
+#![recursion_limit = "256"]
+
 pub mod config;
 pub mod ws;
 

@@ -2,6 +2,8 @@
 //!
 //! Exit codes: 0 done; 2 bad usage or invalid input; 3 already exists; 1 anything else.
 
+#![recursion_limit = "256"]
+
 use app::server::service::AddStaff;
 use app::server::ServiceError;
 use clap::{Parser, Subcommand};

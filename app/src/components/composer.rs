@@ -9,8 +9,25 @@ pub fn Composer(
     /// Why sending is not possible now, if it is not.
     #[prop(into)]
     blocked: Signal<Option<String>>,
+    /// Told when this user starts typing (at most every few seconds) and when they send.
+    #[prop(optional)]
+    on_typing: Option<Callback<bool>>,
 ) -> impl IntoView {
     let text = RwSignal::new(String::new());
+    let last_typing = StoredValue::new(0f64);
+    let typed = move || {
+        let Some(cb) = on_typing else { return };
+        #[cfg(feature = "hydrate")]
+        {
+            let now = js_sys::Date::now();
+            if now - last_typing.get_value() > 3_000.0 {
+                last_typing.set_value(now);
+                cb.run(true);
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (cb, last_typing);
+    };
     let too_long = move || text.with(|t| t.chars().count() > MAX_MESSAGE_CHARS);
     let submit = move || {
         let body = text.get_untracked();
@@ -19,6 +36,10 @@ pub fn Composer(
         }
         on_send.run(body);
         text.set(String::new());
+        if let Some(cb) = on_typing {
+            last_typing.set_value(0.0);
+            cb.run(false);
+        }
     };
     view! {
         <form class="composer" on:submit=move |ev| {
@@ -31,7 +52,10 @@ pub fn Composer(
                 rows="2"
                 placeholder=move || blocked.get().unwrap_or_else(|| "Type a message".to_string())
                 prop:value=move || text.get()
-                on:input=move |ev| text.set(event_target_value(&ev))
+                on:input=move |ev| {
+                    text.set(event_target_value(&ev));
+                    typed();
+                }
                 on:keydown=move |ev| {
                     if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
                         ev.prevent_default();

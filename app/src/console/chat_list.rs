@@ -3,6 +3,7 @@
 use crate::components::age;
 use crate::components::live::Live;
 use crate::model::{ChatSummary, Me};
+use crate::routing::Route;
 use crate::rules::Phase;
 use leptos::prelude::*;
 
@@ -25,6 +26,14 @@ fn group_of(chat: &ChatSummary, me: &Me) -> Option<Group> {
 #[component]
 pub fn ChatList(live: Live, me: Me, selected: Signal<Option<i64>>, now: ReadSignal<i64>) -> impl IntoView {
     let me = StoredValue::new(me);
+    let staff_name = move |id: i64| {
+        live.staff.with_untracked(|s| s.iter().find(|s| s.id == id).map(|s| s.name.clone()))
+            .unwrap_or_default()
+    };
+    let department_name = move |id: i64| {
+        live.departments.with_untracked(|d| d.iter().find(|d| d.id == id).map(|d| d.name.clone()))
+            .unwrap_or_default()
+    };
     let chats_in = move |group: Group| {
         let mut list: Vec<ChatSummary> = live.chats.with(|c| {
             c.values()
@@ -50,6 +59,16 @@ pub fn ChatList(live: Live, me: Me, selected: Signal<Option<i64>>, now: ReadSign
                                     let id = c.id;
                                     let current = move || (selected.get() == Some(id)).then_some("page");
                                     let since = c.created_at;
+                                    let routed = (c.phase() == Phase::Waiting).then(|| {
+                                        let me_id = me.with_value(|m| m.id);
+                                        match (c.offered_to, c.route) {
+                                            (Some(id), _) if id == me_id => "Offered to you".to_string(),
+                                            (_, Route::Staff(id)) if id == me_id => "For you".to_string(),
+                                            (_, Route::Staff(id)) => format!("For {}", staff_name(id)),
+                                            (_, Route::Department(d)) => department_name(d),
+                                            (_, Route::Everyone) => String::new(),
+                                        }
+                                    }).filter(|s| !s.is_empty());
                                     view! {
                                         <li>
                                             <a href=format!("/console?chat={id}") aria-current=current
@@ -58,6 +77,7 @@ pub fn ChatList(live: Live, me: Me, selected: Signal<Option<i64>>, now: ReadSign
                                                 " "
                                                 <span class="question">{c.visitor.question.clone()}</span>
                                                 " "
+                                                {routed.map(|r| view! { <span class="routed">{r}</span> " " })}
                                                 <span class="age">{move || {
                                                     let n = now.get();
                                                     if n == 0 { String::new() } else { age(n - since) }

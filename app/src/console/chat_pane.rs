@@ -4,6 +4,7 @@ use crate::api::{self, StaffOp};
 use crate::components::composer::Composer;
 use crate::components::live::Live;
 use crate::components::transcript::TranscriptView;
+use super::operations::MoreMenu;
 use crate::model::Me;
 use crate::rules::{Phase, Role};
 use leptos::prelude::*;
@@ -18,16 +19,18 @@ pub fn ChatPane(live: Live, me: Me, chat_id: i64) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
 
-    let run = move |op: StaffOp| {
+    let run = Callback::new(move |op: StaffOp| {
         busy.set(true);
         error.set(None);
         leptos::task::spawn_local(async move {
-            if let Err(e) = api::chat_op(chat_id, op).await {
-                error.set(Some(e.to_string()));
+            match api::chat_op(chat_id, op).await {
+                // Joining or taking grants access to the transcript: ask for it again.
+                Ok(()) => live.watch(chat_id),
+                Err(e) => error.set(Some(e.to_string())),
             }
             busy.set(false);
         });
-    };
+    });
 
     let blocked = Signal::derive(move || match (phase(), my_role()) {
         (Some(Phase::Ended), _) => Some("This chat has ended.".to_string()),
@@ -48,11 +51,15 @@ pub fn ChatPane(live: Live, me: Me, chat_id: i64) -> impl IntoView {
             return view! { <header class="chat-header"><p class="placeholder">"Loading chat…"</p></header> }.into_any();
         };
         let v = c.visitor.clone();
+        let my_id = me.with_value(|m| m.id);
         let staff: Vec<String> = c
             .state
-            .visible_staff()
+            .members
+            .iter()
             .map(|m| match m.role {
                 Role::Owner => format!("{} (owner)", m.staff.name),
+                // Only my own monitoring ever reaches this view.
+                Role::Monitor if m.staff.id == my_id => "you (invisibly)".to_string(),
                 _ => m.staff.name.clone(),
             })
             .collect();
@@ -68,22 +75,36 @@ pub fn ChatPane(live: Live, me: Me, chat_id: i64) -> impl IntoView {
                     <p class="visitor-question">{v.question.clone()}</p>
                     {(!staff.is_empty()).then(|| view! { <p class="staff-in-chat">"In this chat: " {staff.join(", ")}</p> })}
                 </div>
-                {(c.phase() == Phase::Waiting).then(|| view! {
-                    <button type="button" class="primary" disabled=move || busy.get()
-                        on:click=move |_| run(StaffOp::Accept)>"Accept chat"</button>
-                })}
+                <div class="chat-actions">
+                    {(c.phase() == Phase::Waiting).then(|| view! {
+                        <button type="button" class="primary" disabled=move || busy.get()
+                            on:click=move |_| run.run(StaffOp::Accept)>"Accept chat"</button>
+                    })}
+                </div>
             </header>
         }
         .into_any()
     };
 
+    let typing = move || live.typing_in(chat_id);
     view! {
         <section class="chat" aria-label="Chat">
-            {header}
+            <div class="chat-top">
+                {header}
+                <MoreMenu live me=me.get_value() chat=Signal::derive(chat) run/>
+            </div>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <TranscriptView events pending visitor_name my_name
                 on_dismiss=Callback::new(move |id: String| live.dismiss(&id))/>
-            <Composer on_send=Callback::new(move |body| live.send(chat_id, body)) blocked/>
+            <p class="typing" aria-live="polite">
+                {move || match typing().as_slice() {
+                    [] => String::new(),
+                    [one] => format!("{one} is typing…"),
+                    many => format!("{} are typing…", many.join(", ")),
+                }}
+            </p>
+            <Composer on_send=Callback::new(move |body| live.send(chat_id, body)) blocked
+                on_typing=Callback::new(move |t| live.set_typing(chat_id, t))/>
         </section>
     }
 }

@@ -18,13 +18,16 @@ pub fn Header(
     let logout = ServerAction::<Logout>::new();
     let status = status.unwrap_or_else(|| RwSignal::new(None));
     let status_error = RwSignal::new(None::<String>);
-    if status.get_untracked().is_none() {
-        leptos::task::spawn_local(async move {
-            if let Ok(s) = api::my_status().await {
-                status.set(Some(s));
-            }
-        });
-    }
+    // In the browser only: effects do not run during server rendering.
+    Effect::new(move |_| {
+        if status.get_untracked().is_none() {
+            leptos::task::spawn_local(async move {
+                if let Ok(s) = api::my_status().await {
+                    status.set(Some(s));
+                }
+            });
+        }
+    });
     let choose = move |value: String| {
         let Some(chosen) = Status::parse(&value) else { return };
         let before = status.get_untracked();

@@ -5,6 +5,7 @@ pub mod admin;
 mod chat_pane;
 mod header;
 mod login;
+mod operations;
 
 pub use header::Header;
 pub use login::Login;
@@ -66,6 +67,7 @@ fn Desk(me: Me) -> impl IntoView {
             <Header me=me.get_value() live/>
             <chat_list::ChatList live me=me.get_value() selected now/>
             <main class="pane">
+                <operations::Requests live me=me.get_value()/>
                 {move || match selected.get() {
                     Some(id) => view! { <chat_pane::ChatPane live me=me.get_value() chat_id=id/> }.into_any(),
                     None => view! {

@@ -41,7 +41,11 @@ pub fn Conversation(session: Started, on_reset: Callback<()>) -> impl IntoView {
     };
     let status = move || match phase() {
         None => "Connecting…".to_string(),
-        Some(Phase::Waiting) => "Waiting for staff to join…".to_string(),
+        Some(Phase::Waiting) => match chat().and_then(|c| c.queue_position) {
+            Some(1) => "Waiting for staff to join… You are next in the queue.".to_string(),
+            Some(n) => format!("Waiting for staff to join… You are number {n} in the queue."),
+            None => "Waiting for staff to join…".to_string(),
+        },
         Some(Phase::Active) => match staff_names() {
             names if names.is_empty() => "Waiting for staff to join…".to_string(),
             names => format!("You are chatting with {names}"),
@@ -63,7 +67,11 @@ pub fn Conversation(session: Started, on_reset: Callback<()>) -> impl IntoView {
             })}
             <TranscriptView events pending visitor_name my_name=visitor_name
                 on_dismiss=Callback::new(move |id: String| live.dismiss(&id))/>
-            <Composer on_send=Callback::new(move |body| live.send(chat_id, body)) blocked/>
+            <p class="typing" aria-live="polite">
+                {move || live.typing_in(chat_id).first().map(|n| format!("{n} is typing…"))}
+            </p>
+            <Composer on_send=Callback::new(move |body| live.send(chat_id, body)) blocked
+                on_typing=Callback::new(move |t| live.set_typing(chat_id, t))/>
             {move || (phase() == Some(Phase::Ended)).then(|| view! {
                 <button type="button" class="secondary" on:click=move |_| on_reset.run(())>"Start a new chat"</button>
             })}

@@ -65,6 +65,8 @@ impl TestServer {
             .await
             .expect("bind a port");
         let addr = listener.local_addr().unwrap();
+        // As main.rs does: the background workers stop with the same token.
+        server::spawn_workers(service.clone(), shutdown.clone());
         let app = server::router(state);
         let stop = shutdown.clone();
         let task = tokio::spawn(async move {
@@ -179,8 +181,15 @@ impl TestServer {
         serde_json::from_str(&body).unwrap_or_else(|e| panic!("start_chat answer {body:?}: {e}"))
     }
 
-    /// Calls `/api/chat_op`; returns the status and the body.
-    pub async fn chat_op_raw(&self, session: Option<&str>, chat_id: ChatId, op: &str) -> (reqwest::StatusCode, String) {
+    /// Calls `/api/chat_op` with `op` as JSON (`"Accept"`, `{"Invite": {..}}`); returns the
+    /// status and the body.
+    pub async fn chat_op_raw(
+        &self,
+        session: Option<&str>,
+        chat_id: ChatId,
+        op: impl Into<serde_json::Value>,
+    ) -> (reqwest::StatusCode, String) {
+        let op = op.into();
         let mut req = self
             .http
             .post(self.url("/api/chat_op"))
@@ -194,8 +203,9 @@ impl TestServer {
     }
 
     /// Calls `/api/chat_op` and insists that it succeeds.
-    pub async fn chat_op(&self, session: &str, chat_id: ChatId, op: &str) {
-        let (status, body) = self.chat_op_raw(Some(session), chat_id, op).await;
+    pub async fn chat_op(&self, session: &str, chat_id: ChatId, op: impl Into<serde_json::Value>) {
+        let op = op.into();
+        let (status, body) = self.chat_op_raw(Some(session), chat_id, op.clone()).await;
         assert!(status.is_success(), "chat_op {op} on chat {chat_id} failed with {status}: {body}");
     }
 
@@ -364,9 +374,18 @@ impl Ws {
         self.send(&ClientFrame::Hello { visitor: None }).await;
         let frame = self.recv().await;
         assert_eq!(frame, ServerFrame::Ready, "{}: Hello should be answered with Ready", self.label);
-        match self.recv().await {
-            ServerFrame::Chats { chats } => chats,
-            other => panic!("{}: expected Chats right after Ready, got {other:?}", self.label),
+        // The staff directory comes with the chats; nothing else may come before them.
+        let frames = self.recv_until("Chats", |f| matches!(f, ServerFrame::Chats { .. })).await;
+        for early in &frames[..frames.len() - 1] {
+            assert!(
+                matches!(early, ServerFrame::Directory { .. }),
+                "{}: expected only the directory before Chats, got {early:?}",
+                self.label
+            );
+        }
+        match frames.into_iter().last() {
+            Some(ServerFrame::Chats { chats }) => chats,
+            _ => unreachable!(),
         }
     }
 
@@ -453,10 +472,12 @@ impl Ws {
         .await;
     }
 
-    /// The frames received so far whose JSON contains `needle`.
+    /// The frames received so far whose JSON contains `needle` (the staff directory aside,
+    /// which names every staff member by design).
     pub fn frames_mentioning(&self, needle: &str) -> Vec<String> {
         self.frames
             .iter()
+            .filter(|f| !matches!(f, ServerFrame::Directory { .. }))
             .map(|f| serde_json::to_string(f).unwrap())
             .filter(|json| json.contains(needle))
             .collect()

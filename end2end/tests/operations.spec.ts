@@ -1,0 +1,260 @@
+import { test, expect, type Browser, type BrowserContext, type FrameLocator, type Locator, type Page } from '@playwright/test';
+
+// Issue 3: staff operations on an ongoing chat, with a visitor and up to three staff in
+// separate browser contexts. Staff are seeded by end2end/serve-fresh.sh:
+// Ann Lee (Sales, admin), Bob Stone (Sales), Cara Diaz (Support).
+
+const PASSWORD = 'secret-pass';
+const ANN = { name: 'Ann Lee', email: 'ann@example.com' };
+const BOB = { name: 'Bob Stone', email: 'bob@example.com' };
+const CARA = { name: 'Cara Diaz', email: 'cara@example.com' };
+const RUN = Date.now().toString(36);
+
+type Staff = typeof ANN;
+
+async function signIn(browser: Browser, staff: Staff, opened: BrowserContext[]): Promise<Page> {
+  const context = await browser.newContext();
+  opened.push(context);
+  const page = await context.newPage();
+  await page.goto('/login');
+  await page.getByRole('textbox', { name: 'Email' }).fill(staff.email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/console/);
+  // Online, and connected, before anything is routed.
+  await expect(page.getByRole('combobox', { name: 'Status' })).toHaveValue('online');
+  return page;
+}
+
+async function startChat(
+  browser: Browser,
+  opened: BrowserContext[],
+  visitor: string,
+  question: string,
+  department: string,
+): Promise<Page> {
+  const context = await browser.newContext();
+  opened.push(context);
+  const page = await context.newPage();
+  await page.goto('/widget');
+  await page.getByRole('textbox', { name: 'Name', exact: true }).fill(visitor);
+  await page.getByRole('textbox', { name: 'Email' }).fill('visitor@example.com');
+  await page.getByRole('combobox', { name: 'Department' }).selectOption(department);
+  await page.getByRole('textbox', { name: 'Question' }).fill(question);
+  await page.getByRole('button', { name: 'Start chat' }).click();
+  await expect(page.getByText('Waiting for staff')).toBeVisible();
+  return page;
+}
+
+const log = (scope: Page | FrameLocator): Locator => scope.getByRole('log', { name: 'Conversation' });
+
+/** Opens the chat with this visitor from the console's list. */
+async function openChat(staff: Page, visitor: string): Promise<void> {
+  await staff.getByRole('navigation', { name: 'Chats' }).getByRole('link', { name: new RegExp(visitor) }).click();
+  await expect(staff.getByRole('heading', { name: visitor })).toBeVisible();
+}
+
+async function menu(staff: Page, item: string): Promise<void> {
+  await staff.getByRole('button', { name: 'More' }).click();
+  await staff.getByRole('menu', { name: 'Chat actions' }).getByRole('menuitem', { name: item, exact: true }).click();
+}
+
+async function menuItems(staff: Page): Promise<string[]> {
+  await staff.getByRole('button', { name: 'More' }).click();
+  const items = await staff.getByRole('menu', { name: 'Chat actions' }).getByRole('menuitem').allInnerTexts();
+  await staff.keyboard.press('Escape');
+  return items;
+}
+
+async function send(scope: Page, text: string): Promise<void> {
+  await scope.getByRole('textbox', { name: 'Message' }).fill(text);
+  await scope.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(log(scope)).toContainText(text);
+}
+
+/** A visitor waiting in Sales, accepted by Ann. */
+async function acceptedChat(browser: Browser, opened: BrowserContext[], tag: string) {
+  const visitorName = `Vic ${tag} ${RUN}`;
+  const ann = await signIn(browser, ANN, opened);
+  const visitor = await startChat(browser, opened, visitorName, `Question ${tag} ${RUN}`, 'Sales');
+  await openChat(ann, visitorName);
+  await ann.getByRole('button', { name: 'Accept chat' }).click();
+  await expect(log(visitor)).toContainText(`${ANN.name} has joined the chat`);
+  return { visitorName, ann, visitor };
+}
+
+test.describe.configure({ mode: 'serial' });
+
+test('Join invisibly reveals nothing, the monitor cannot send, then Join notifies everyone', async ({ browser }) => {
+  const opened: BrowserContext[] = [];
+  try {
+    const { visitorName, ann, visitor } = await acceptedChat(browser, opened, 'monitor');
+    const bob = await signIn(browser, BOB, opened);
+    await openChat(bob, visitorName);
+    expect(await menuItems(bob)).toEqual(['Join', 'Join invisibly', 'Take chat']);
+    await menu(bob, 'Join invisibly');
+
+    // Bob reads live but cannot write; the box says why.
+    await expect(log(bob)).toContainText(`${ANN.name} has joined the chat`);
+    await expect(bob.getByRole('textbox', { name: 'Message' })).toBeDisabled();
+    await expect(bob.getByText(/monitoring invisibly/)).toBeVisible();
+    await expect(bob.getByText('you (invisibly)')).toBeVisible();
+    expect(await menuItems(bob)).toEqual(['Join', 'Take chat', 'Leave chat']);
+
+    await visitor.getByRole('textbox', { name: 'Message' }).fill('is anyone else reading this?');
+    await visitor.getByRole('textbox', { name: 'Message' }).press('Enter');
+    await expect(log(bob)).toContainText('is anyone else reading this?');
+    await send(ann, 'only me, promise');
+    await expect(log(bob)).toContainText('only me, promise');
+
+    // Nobody else learns of Bob: not the visitor, not Ann (transcript, header, typing).
+    await expect(log(visitor)).toContainText('only me, promise');
+    await expect(visitor.locator('body')).not.toContainText(BOB.name);
+    await expect(ann.getByRole('main')).not.toContainText(BOB.name);
+
+    // Join makes it visible to everyone; now Bob can write.
+    await menu(bob, 'Join');
+    for (const page of [visitor, ann, bob]) {
+      await expect(log(page)).toContainText(`${BOB.name} has joined the chat`);
+    }
+    await send(bob, 'Hello, Bob here too.');
+    await expect(log(visitor)).toContainText('Hello, Bob here too.');
+    await expect(log(visitor).locator('.msg').filter({ hasText: 'Hello, Bob here too.' })).toContainText(BOB.name);
+  } finally {
+    for (const c of opened) await c.close();
+  }
+});
+
+test('Take chat moves ownership; the previous owner stays and can still write', async ({ browser }) => {
+  const opened: BrowserContext[] = [];
+  try {
+    const { visitorName, ann, visitor } = await acceptedChat(browser, opened, 'take');
+    const bob = await signIn(browser, BOB, opened);
+    await openChat(bob, visitorName);
+    await menu(bob, 'Take chat');
+    for (const page of [visitor, ann, bob]) {
+      await expect(log(page)).toContainText(`${BOB.name} has taken the chat`);
+    }
+    await expect(ann.getByText(`${BOB.name} (owner)`)).toBeVisible();
+    await send(ann, 'I am still here as well.');
+    await expect(log(visitor)).toContainText('I am still here as well.');
+    await expect(visitor.getByText(`You are chatting with ${ANN.name}, ${BOB.name}`).or(visitor.getByText(`You are chatting with ${BOB.name}, ${ANN.name}`))).toBeVisible();
+  } finally {
+    for (const c of opened) await c.close();
+  }
+});
+
+test('Forward chat: declined, then accepted', async ({ browser }) => {
+  const opened: BrowserContext[] = [];
+  try {
+    const { visitorName, ann, visitor } = await acceptedChat(browser, opened, 'forward');
+    const bob = await signIn(browser, BOB, opened);
+
+    // Offer, declined: Ann is told, nothing else changes.
+    await menu(ann, 'Forward chat');
+    const dialog = ann.getByRole('dialog', { name: 'Forward chat' });
+    await dialog.getByRole('radio', { name: BOB.name }).check();
+    await dialog.getByRole('textbox', { name: 'Note' }).fill('Wants a refund');
+    await dialog.getByRole('button', { name: 'Forward' }).click();
+    const requests = bob.getByRole('region', { name: 'Requests' });
+    await expect(requests).toContainText(`${ANN.name} wants to forward you the chat with ${visitorName}`);
+    await expect(requests).toContainText('Wants a refund');
+    await requests.getByRole('button', { name: 'Decline' }).click();
+    await expect(log(ann)).toContainText(`${BOB.name} declined the forwarded chat`);
+    await expect(log(visitor)).not.toContainText('declined');
+    await expect(requests).toHaveCount(0);
+
+    // Offer again, accepted: Bob owns it, Ann has left, everyone sees the notice.
+    await menu(ann, 'Forward chat');
+    await dialog.getByRole('radio', { name: BOB.name }).check();
+    await dialog.getByRole('button', { name: 'Forward' }).click();
+    await requests.getByRole('button', { name: 'Accept' }).click();
+    await expect(bob).toHaveURL(/chat=\d+/);
+    for (const page of [visitor, ann, bob]) {
+      await expect(log(page)).toContainText(`Chat forwarded to ${BOB.name}`);
+    }
+    await expect(bob.getByText(`${BOB.name} (owner)`)).toBeVisible();
+    await expect(ann.getByRole('textbox', { name: 'Message' })).toBeDisabled();
+    await send(bob, 'I will take care of the refund.');
+    await expect(log(visitor).locator('.msg').filter({ hasText: 'I will take care of the refund.' })).toContainText(BOB.name);
+  } finally {
+    for (const c of opened) await c.close();
+  }
+});
+
+test('Invite operator: accepted, then a three-way conversation; Leave chat with others remaining', async ({ browser }) => {
+  const opened: BrowserContext[] = [];
+  try {
+    const { visitorName, ann, visitor } = await acceptedChat(browser, opened, 'invite');
+    const cara = await signIn(browser, CARA, opened);
+
+    await menu(ann, 'Invite operator');
+    const dialog = ann.getByRole('dialog', { name: 'Invite operator' });
+    await dialog.getByRole('radio', { name: CARA.name }).check();
+    await dialog.getByRole('button', { name: 'Invite' }).click();
+    const requests = cara.getByRole('region', { name: 'Requests' });
+    await expect(requests).toContainText(`${ANN.name} invites you to the chat with ${visitorName}`);
+    await requests.getByRole('button', { name: 'Accept' }).click();
+    for (const page of [visitor, ann, cara]) {
+      await expect(log(page)).toContainText(`${CARA.name} has joined the chat`);
+    }
+
+    await visitor.getByRole('textbox', { name: 'Message' }).fill('Three of us now?');
+    await visitor.getByRole('textbox', { name: 'Message' }).press('Enter');
+    await send(ann, 'Yes: Cara knows the warehouse.');
+    await send(cara, 'Hi! Checking the warehouse now.');
+    for (const page of [visitor, ann, cara]) {
+      for (const text of ['Three of us now?', 'Yes: Cara knows the warehouse.', 'Hi! Checking the warehouse now.']) {
+        await expect(log(page)).toContainText(text);
+      }
+    }
+
+    // Ann leaves; Cara, the longest-present participant, becomes the owner.
+    await menu(ann, 'Leave chat');
+    for (const page of [visitor, cara]) {
+      await expect(log(page)).toContainText(`${ANN.name} has left the chat`);
+    }
+    await expect(cara.getByText(`${CARA.name} (owner)`)).toBeVisible();
+    await send(cara, 'Still with you.');
+    await expect(log(visitor)).toContainText('Still with you.');
+  } finally {
+    for (const c of opened) await c.close();
+  }
+});
+
+test('typing shows on the other side', async ({ browser }) => {
+  const opened: BrowserContext[] = [];
+  try {
+    const { visitorName, ann, visitor } = await acceptedChat(browser, opened, 'typing');
+    await visitor.getByRole('textbox', { name: 'Message' }).pressSequentially('typing slowly');
+    await expect(ann.getByText(`${visitorName} is typing…`)).toBeVisible();
+    await ann.getByRole('textbox', { name: 'Message' }).pressSequentially('me too');
+    await expect(visitor.getByText(`${ANN.name} is typing…`)).toBeVisible();
+  } finally {
+    for (const c of opened) await c.close();
+  }
+});
+
+test('a waiting visitor sees their place in the queue, and the chat is offered when staff become available', async ({ browser }) => {
+  const opened: BrowserContext[] = [];
+  try {
+    const cara = await signIn(browser, CARA, opened);
+    await cara.getByRole('combobox', { name: 'Status' }).selectOption('away');
+    const first = await startChat(browser, opened, `Quinn ${RUN}`, 'First in line', 'Support');
+    const second = await startChat(browser, opened, `Quentin ${RUN}`, 'Second in line', 'Support');
+    await expect(first.getByText('You are next in the queue')).toBeVisible();
+    await expect(second.getByText('You are number 2 in the queue')).toBeVisible();
+    // Waiting chats for Support are visible to Support staff only (and admins).
+    await expect(cara.getByRole('navigation', { name: 'Chats' })).toContainText(`Quinn ${RUN}`);
+
+    await cara.getByRole('combobox', { name: 'Status' }).selectOption('online');
+    const link = cara.getByRole('navigation', { name: 'Chats' }).getByRole('link', { name: new RegExp(`Quinn ${RUN}`) });
+    await expect(link).toContainText('Offered to you');
+    await link.click();
+    await cara.getByRole('button', { name: 'Accept chat' }).click();
+    await expect(log(first)).toContainText(`${CARA.name} has joined the chat`);
+    await expect(second.getByText('You are next in the queue')).toBeVisible();
+  } finally {
+    for (const c of opened) await c.close();
+  }
+});
