@@ -731,13 +731,13 @@ pub fn apply(state: &mut ChatState, event: &Event, now: Millis) {
             set_role(state, staff, Role::Owner, now);
         }
         Event::Joined { staff } => {
-            state.invitations.retain(|o| o.to.id != staff.id);
+            drop_offers_to(state, staff.id);
             set_role(state, staff, Role::Participant, now);
         }
         Event::MonitorJoined { staff } => set_role(state, staff, Role::Monitor, now),
         Event::MonitorLeft { staff } => remove_member(state, staff.id),
         Event::Taken { staff, .. } => {
-            state.invitations.retain(|o| o.to.id != staff.id);
+            drop_offers_to(state, staff.id);
             demote_owner(state);
             set_role(state, staff, Role::Owner, now);
         }
@@ -797,6 +797,14 @@ fn set_role(state: &mut ChatState, staff: &StaffRef, role: Role, now: Millis) {
             role,
             since: now,
         }),
+    }
+}
+
+/// Someone who came into the chat another way no longer needs an offer or invitation for it.
+fn drop_offers_to(state: &mut ChatState, staff: StaffId) {
+    state.invitations.retain(|o| o.to.id != staff);
+    if state.forward.as_ref().is_some_and(|o| o.to.id == staff) {
+        state.forward = None;
     }
 }
 

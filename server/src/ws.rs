@@ -336,7 +336,19 @@ impl Conn {
         }
     }
 
+    /// Whether this socket may hear of the change at all.
+    fn hears(&self, change: &Change) -> bool {
+        match (change.only_for, &self.viewer) {
+            (None, _) => true,
+            (Some(id), Some(Viewer::Staff(me))) => me.id == id,
+            (Some(_), _) => false,
+        }
+    }
+
     async fn on_change(&mut self, chat_id: ChatId, change: &Change) -> Result<(), Closed> {
+        if !self.hears(change) {
+            return Ok(());
+        }
         let Some(viewer) = self.viewer.clone() else { return Ok(()) };
         let Some(watch) = self.watches.get(&chat_id) else { return Ok(()) };
         let readable_now = self.service.can_read(&viewer, &change.chat);
@@ -385,7 +397,7 @@ impl Conn {
 
     async fn on_staff_change(&mut self, change: &Change) -> Result<(), Closed> {
         let Some(viewer) = self.viewer.clone() else { return Ok(()) };
-        if only_messages(change) {
+        if only_messages(change) || !self.hears(change) {
             return Ok(());
         }
         match self.service.view(&viewer, &change.chat) {

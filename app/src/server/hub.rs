@@ -15,6 +15,9 @@ use tokio::sync::broadcast;
 pub struct Change {
     pub events: Vec<StoredEvent>,
     pub chat: ChatSummary,
+    /// Set for a change only its actor may know of (an invisible join or leave): no other
+    /// socket hears of it at all.
+    pub only_for: Option<StaffId>,
 }
 
 /// Staff and departments as every console shows them (with live presence).

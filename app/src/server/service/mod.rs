@@ -430,6 +430,7 @@ impl Service {
                 self.hub.publish(Change {
                     events: Vec::new(),
                     chat,
+                    only_for: None,
                 });
             }
         }
@@ -545,6 +546,7 @@ impl Service {
         self.hub.publish(Change {
             events: vec![event],
             chat,
+            only_for: None,
         });
         self.dispatch().await?;
         Ok(Started { chat_id, token })
@@ -639,9 +641,15 @@ impl Service {
         let decide = |state: &rules::ChatState| rules::decide(state, &actor, &command, now);
         let applied = self.store.apply(id, now, client_id, audit, &decide).await?;
         if applied.duplicate_of.is_none() {
+            // A command whose events were all for its actor alone stored nothing visible.
+            let only_for = match viewer {
+                Viewer::Staff(me) if applied.events.is_empty() => Some(me.id),
+                _ => None,
+            };
             self.hub.publish(Change {
                 events: applied.events.clone(),
                 chat: applied.chat.clone(),
+                only_for,
             });
             // Anything but a message may change who is busy or what is waiting.
             if !matches!(command, Command::Send { .. }) {

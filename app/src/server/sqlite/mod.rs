@@ -169,6 +169,88 @@ async fn insert_event(
     })
 }
 
+/// The body of [`Store::apply`] inside a caller's transaction, so that other writes (a ticket)
+/// can commit together with the chat's events.
+pub(super) async fn apply_in(
+tx: &mut SqliteConnection,
+id: ChatId,
+now: Millis,
+client_id: Option<&str>,
+audit: Option<AuditNote>,
+decide: &Decide<'_>,
+) -> Result<Applied, StoreError> {
+    if let Some(client_id) = client_id {
+        let seen: Option<i64> = sqlx::query_scalar(
+            "SELECT seq FROM chat_events WHERE chat_id = ? AND client_id = ?",
+        )
+        .bind(id)
+        .bind(client_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(seq) = seen {
+            let chat = chat_in(&mut *tx, id).await?;
+            return Ok(Applied {
+                events: Vec::new(),
+                chat,
+                duplicate_of: Some(seq),
+            });
+        }
+    }
+    let row = sqlx::query("SELECT state, last_seq FROM chats WHERE id = ?")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let mut state: ChatState = serde_json::from_str(row.try_get::<&str, _>("state")?)?;
+    let mut seq: i64 = row.try_get("last_seq")?;
+    let decided = decide(&state).map_err(StoreError::Refused)?;
+    let mut stored = Vec::with_capacity(decided.len());
+    for event in &decided {
+        rules::apply(&mut state, event, now);
+        if event.audience() != Audience::Actor {
+            seq += 1;
+            let cid = matches!(event, Event::Message { .. })
+                .then_some(client_id)
+                .flatten();
+            stored.push(insert_event(&mut *tx, id, seq, event, cid, now).await?);
+        }
+    }
+    if let Some(note) = audit {
+        sqlx::query(
+            "INSERT INTO audit_log (at, staff_id, staff_name, chat_id, op, detail) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(now)
+        .bind(note.staff_id)
+        .bind(&note.staff_name)
+        .bind(id)
+        .bind(&note.op)
+        .bind(&note.detail)
+        .execute(&mut *tx)
+        .await?;
+    }
+    // Once accepted, a chat is no longer offered to anyone.
+    sqlx::query(
+        "UPDATE chats SET state = ?, phase = ?, last_seq = ?, version = version + ?, \
+         updated_at = ?, offered_to = CASE WHEN ? = 'Waiting' THEN offered_to END WHERE id = ?",
+    )
+    .bind(serde_json::to_string(&state)?)
+    .bind(phase_name(&state))
+    .bind(seq)
+    // A change only its actor may know of leaves no trace in the version either.
+    .bind(i64::from(!stored.is_empty()))
+    .bind(now)
+    .bind(phase_name(&state))
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let chat = chat_in(&mut *tx, id).await?;
+    Ok(Applied {
+        events: stored,
+        chat,
+        duplicate_of: None,
+    })
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     async fn add_department(&self, name: &str, now: Millis) -> Result<Department, StoreError> {
@@ -393,75 +475,9 @@ impl Store for SqliteStore {
         decide: &Decide<'_>,
     ) -> Result<Applied, StoreError> {
         let mut tx = self.write.begin().await?;
-        if let Some(client_id) = client_id {
-            let seen: Option<i64> = sqlx::query_scalar(
-                "SELECT seq FROM chat_events WHERE chat_id = ? AND client_id = ?",
-            )
-            .bind(id)
-            .bind(client_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(seq) = seen {
-                let chat = chat_in(&mut tx, id).await?;
-                return Ok(Applied {
-                    events: Vec::new(),
-                    chat,
-                    duplicate_of: Some(seq),
-                });
-            }
-        }
-        let row = sqlx::query("SELECT state, last_seq FROM chats WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let mut state: ChatState = serde_json::from_str(row.try_get::<&str, _>("state")?)?;
-        let mut seq: i64 = row.try_get("last_seq")?;
-        let decided = decide(&state).map_err(StoreError::Refused)?;
-        let mut stored = Vec::with_capacity(decided.len());
-        for event in &decided {
-            rules::apply(&mut state, event, now);
-            if event.audience() != Audience::Actor {
-                seq += 1;
-                let cid = matches!(event, Event::Message { .. })
-                    .then_some(client_id)
-                    .flatten();
-                stored.push(insert_event(&mut tx, id, seq, event, cid, now).await?);
-            }
-        }
-        if let Some(note) = audit {
-            sqlx::query(
-                "INSERT INTO audit_log (at, staff_id, staff_name, chat_id, op, detail) VALUES (?, ?, ?, ?, ?, ?)",
-            )
-            .bind(now)
-            .bind(note.staff_id)
-            .bind(&note.staff_name)
-            .bind(id)
-            .bind(&note.op)
-            .bind(&note.detail)
-            .execute(&mut *tx)
-            .await?;
-        }
-        // Once accepted, a chat is no longer offered to anyone.
-        sqlx::query(
-            "UPDATE chats SET state = ?, phase = ?, last_seq = ?, version = version + 1, \
-             updated_at = ?, offered_to = CASE WHEN ? = 'Waiting' THEN offered_to END WHERE id = ?",
-        )
-        .bind(serde_json::to_string(&state)?)
-        .bind(phase_name(&state))
-        .bind(seq)
-        .bind(now)
-        .bind(phase_name(&state))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        let chat = chat_in(&mut tx, id).await?;
+        let applied = apply_in(&mut tx, id, now, client_id, audit, decide).await?;
         tx.commit().await?;
-        Ok(Applied {
-            events: stored,
-            chat,
-            duplicate_of: None,
-        })
+        Ok(applied)
     }
 
     async fn set_offers(&self, offers: &[(ChatId, Option<i64>)]) -> Result<(), StoreError> {
