@@ -107,9 +107,4 @@ impl Hub {
     pub fn directory(&self, directory: Arc<Directory>) {
         let _ = self.staff.send(Arc::new(Signal::Directory(directory)));
     }
-
-    /// Channels currently held, for tests and metrics.
-    pub fn open_channels(&self) -> usize {
-        self.chats.lock().expect("hub lock poisoned").len()
-    }
 }
