@@ -353,8 +353,8 @@ impl Conn {
         let Some(watch) = self.watches.get(&chat_id) else { return Ok(()) };
         let readable_now = self.service.can_read(&viewer, &change.chat);
         let (delivered, was_readable) = (watch.delivered, watch.readable);
-        if let (Some(first), Some(last)) = (change.events.first(), change.events.last()) {
-            if last.seq > delivered && (was_readable || readable_now) {
+        match (change.events.first(), change.events.last()) {
+            (Some(first), Some(last)) if last.seq > delivered && (was_readable || readable_now) => {
                 if first.seq == delivered + 1 && was_readable {
                     let events: Vec<StoredEvent> = viewer.filter(&change.events).cloned().collect();
                     if let Some(w) = self.watches.get_mut(&chat_id) {
@@ -368,6 +368,12 @@ impl Conn {
                     self.deliver_from_storage(&viewer, &change.chat).await?;
                 }
             }
+            // No events, yet access was just granted (an invisible join) or storage holds more
+            // than this socket has seen.
+            (None, _) if readable_now && (!was_readable || change.chat.last_seq > delivered) => {
+                self.deliver_from_storage(&viewer, &change.chat).await?;
+            }
+            _ => {}
         }
         if let Some(w) = self.watches.get_mut(&chat_id) {
             w.readable = readable_now;

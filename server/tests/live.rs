@@ -292,6 +292,11 @@ async fn bad_frames_and_refused_sends_keep_the_socket_usable() {
     let mut staff_b = srv.staff("bob", &bob).await;
     staff_b.watch(id, 0).await;
     let me_b = srv.service.staff_for_session(&bob).await.unwrap().unwrap();
+    // Everything before the invisible join has arrived: the visitor's chat channel and alice's
+    // chat list (a new chat shows up after all earlier changes).
+    visitor.sync().await;
+    staff_a.staff_feed_barrier(&srv, "Marker One").await;
+    let (visitor_mark, alice_mark) = (visitor.frames.len(), staff_a.frames.len());
 
     srv.chat_op(&bob, id, "JoinInvisibly").await;
     staff_b
@@ -307,10 +312,18 @@ async fn bad_frames_and_refused_sends_keep_the_socket_usable() {
     let hello = staff_a.say_ok(id, "alice-1", "Alice here").await;
     visitor.wait_for_seq(id, hello).await;
     staff_b.wait_for_seq(id, hello).await;
+    staff_a.staff_feed_barrier(&srv, "Marker Two").await;
     visitor.sync().await;
-    staff_a.sync().await;
     staff_b.sync().await;
 
+    // Not even a changed summary tells the others that something happened (DESIGN.md §3).
+    for (ws, mark) in [(&visitor, visitor_mark), (&staff_a, alice_mark)] {
+        let changed: Vec<_> = ws.frames[mark..]
+            .iter()
+            .filter(|f| matches!(f, ServerFrame::ChatChanged { chat } if chat.id == id))
+            .collect();
+        assert!(changed.is_empty(), "{} heard of the invisible join: {changed:?}", ws.label);
+    }
     for ws in [&visitor, &staff_a] {
         let leaks: Vec<_> = ["Bob Monitor", "bob@example.com", "can anyone hear me"]
             .iter()
@@ -335,8 +348,6 @@ async fn bad_frames_and_refused_sends_keep_the_socket_usable() {
 /// A monitor who was already looking at the chat gets its transcript as soon as they join
 /// invisibly, without waiting for somebody to say something.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "bug in server/src/ws.rs Conn::on_change: a change without events that grants read \
-            access (Join invisibly) delivers nothing until the next event"]
 async fn joining_invisibly_delivers_the_transcript_at_once() {
     let (_dir, srv) = setup().await;
     srv.add_staff("Alice Agent", "alice@example.com", &[]).await;

@@ -472,6 +472,16 @@ impl Ws {
         .await;
     }
 
+    /// A barrier for a staff socket's chat list: starts a chat and waits for its ChatChanged.
+    /// The staff feed is delivered in order, so every earlier change has arrived by then.
+    pub async fn staff_feed_barrier(&mut self, server: &TestServer, visitor_name: &str) {
+        let marker = server.start_chat(visitor_name, "Just a marker", None).await;
+        self.recv_until(&format!("the new chat of {visitor_name}"), |f| {
+            matches!(f, ServerFrame::ChatChanged { chat } if chat.id == marker.chat_id)
+        })
+        .await;
+    }
+
     /// The frames received so far whose JSON contains `needle` (the staff directory aside,
     /// which names every staff member by design).
     pub fn frames_mentioning(&self, needle: &str) -> Vec<String> {
