@@ -617,6 +617,19 @@ fn an_invitation_is_used_up_when_the_invitee_takes_the_chat() {
     assert_eq!(chat.owner(), Some(&bob()));
 }
 
+#[test]
+fn a_forward_is_used_up_when_its_receiver_takes_or_joins_the_chat() {
+    for command in [Command::Take, Command::Join] {
+        let chat = forwarded_to_bob();
+        let (chat, _) = ok(&chat, &as_staff(&bob()), &command, T0 + 1);
+        assert_eq!(chat.forward, None, "{command:?}");
+        assert_eq!(
+            refused(&chat, &as_staff(&bob()), &Command::AcceptForward, T0 + 2),
+            Refusal::NoOffer
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Leave chat
 // ---------------------------------------------------------------------------------------------
