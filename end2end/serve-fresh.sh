@@ -18,7 +18,7 @@ DATA_DIR="$(mktemp -d -t helpdesk-e2e.XXXXXX)"
 export DATA_DIR
 export BIND_ADDR="127.0.0.1:${E2E_PORT:-3100}"
 export LEPTOS_SITE_ADDR="$BIND_ADDR"
-export LEPTOS_SITE_ROOT="target/site"
+export LEPTOS_SITE_ROOT="${SITE_ROOT:-target/site}"
 export LEPTOS_OUTPUT_NAME="helpdesk"
 export LEPTOS_ENV="PROD"
 echo "serve-fresh.sh: data directory $DATA_DIR, serving on $BIND_ADDR" >&2
@@ -38,6 +38,7 @@ trap 'exit 130' INT
 PASSWORD='secret-pass'
 "$SERVER" department add "Sales"
 "$SERVER" department add "Support"
+"$SERVER" department add "Billing"  # nobody works here: the "Leave a message" test (tickets.spec.ts)
 "$SERVER" staff add --name "Ann Lee" --email ann@example.com --password "$PASSWORD" --department "Sales" --admin
 "$SERVER" staff add --name "Bob Stone" --email bob@example.com --password "$PASSWORD" --department "Sales"
 "$SERVER" staff add --name "Cara Diaz" --email cara@example.com --password "$PASSWORD" --department "Support"

@@ -10,6 +10,8 @@
 #   - wasm-bindgen-cli, at exactly the wasm-bindgen version in Cargo.lock
 #   - cargo-leptos 0.3.10 built with `no_downloads` (it then uses wasm-bindgen and
 #     wasm-opt from PATH instead of downloading them)
+#   - Python's aiosmtpd, the real SMTP server the ticket email tests start (pip, or
+#     Debian's python3-aiosmtpd)
 #
 # INSTALL_SKIP="cargo-leptos wasm-bindgen ..." skips the named items (prints "skipped: X").
 set -euo pipefail
@@ -115,6 +117,27 @@ if ! skipped wasm-bindgen; then
   else
     installing "wasm-bindgen-cli $wb_version${have_wb:+ (found $have_wb)}"
     cargo install "wasm-bindgen-cli@$wb_version"
+  fi
+fi
+
+# --- aiosmtpd: a real SMTP server for the ticket email tests (server/tests/tickets.rs) ---
+if ! skipped aiosmtpd; then
+  if ! command -v python3 >/dev/null 2>&1; then
+    installing "python3"
+    export DEBIAN_FRONTEND=noninteractive
+    as_root apt-get install -y --no-install-recommends python3 \
+      || { as_root apt-get update && as_root apt-get install -y --no-install-recommends python3; }
+  fi
+  if python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
+    ok "aiosmtpd $(python3 -c 'import aiosmtpd; print(aiosmtpd.__version__)')"
+  else
+    installing "aiosmtpd"
+    export DEBIAN_FRONTEND=noninteractive
+    python3 -m pip install --quiet --disable-pip-version-check aiosmtpd 2>/dev/null \
+      || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages aiosmtpd 2>/dev/null \
+      || as_root apt-get install -y --no-install-recommends python3-aiosmtpd \
+      || { as_root apt-get update && as_root apt-get install -y --no-install-recommends python3-aiosmtpd; }
+    python3 -c 'import aiosmtpd' >/dev/null 2>&1 || die "python3 still cannot import aiosmtpd"
   fi
 fi
 

@@ -10,6 +10,7 @@ pub mod model;
 pub mod routing;
 pub mod protocol;
 pub mod rules;
+pub mod ticket;
 pub mod validate;
 pub mod widget;
 
@@ -50,7 +51,12 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <main class="placeholder"><h1>"Page not found"</h1></main> }>
                 <Route path=path!("/") view=|| view! { <Redirect path="/console"/> }/>
                 <Route path=path!("/login") view=console::Login/>
-                <Route path=path!("/console") view=console::Console/>
+                <Route path=path!("/console") view=console::Console ssr=leptos_router::SsrMode::Async/>
+                <Route path=path!("/console/team") view=console::admin::TeamPage ssr=leptos_router::SsrMode::Async/>
+                <Route path=path!("/console/automation") view=console::admin::AutomationPage ssr=leptos_router::SsrMode::Async/>
+                <Route path=path!("/console/audit") view=console::admin::AuditPage ssr=leptos_router::SsrMode::Async/>
+                <Route path=path!("/console/tickets") view=console::tickets::TicketList/>
+                <Route path=path!("/console/tickets/:number") view=console::tickets::TicketPage/>
                 <Route path=path!("/widget") view=widget::Widget/>
             </Routes>
         </Router>

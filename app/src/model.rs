@@ -67,6 +67,9 @@ pub struct ChatSummary {
     pub offered_to: Option<StaffId>,
     /// Its place in its route's queue while it waits (1 = next), filled in by the service.
     pub queue_position: Option<u32>,
+    /// The ticket the chat became when it ended (shown to the visitor as `#1042`).
+    #[serde(default)]
+    pub ticket_number: Option<i64>,
 }
 
 impl ChatSummary {

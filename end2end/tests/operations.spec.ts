@@ -258,3 +258,49 @@ test('a waiting visitor sees their place in the queue, and the chat is offered w
     for (const c of opened) await c.close();
   }
 });
+
+test('workflow rules route a chat to a department and to a named staff member', async ({ browser }) => {
+  const opened: BrowserContext[] = [];
+  // Words only this run's chats contain, so the rules touch no other test's chats.
+  const refundWord = `refund${RUN}`;
+  const vipWord = `vip${RUN}`;
+  try {
+    const ann = await signIn(browser, ANN, opened);
+    await ann.goto('/console/automation');
+    await expect(ann.getByRole('heading', { name: 'Live chat workflow rules' })).toBeVisible();
+
+    const addRule = async (name: string, words: string, then: string, target: string, value: string) => {
+      await ann.getByRole('button', { name: 'New rule' }).click();
+      await ann.getByRole('textbox', { name: 'Rule name' }).fill(name);
+      await ann.getByRole('combobox', { name: 'Condition 1', exact: true }).selectOption({ label: 'Question contains' });
+      await ann.getByRole('textbox', { name: 'Words 1' }).fill(words);
+      await ann.getByRole('combobox', { name: 'Then' }).selectOption({ label: then });
+      await ann.getByRole('combobox', { name: target }).selectOption({ label: value });
+      await ann.getByRole('button', { name: 'Save rule' }).click();
+      await expect(ann.getByRole('main')).toContainText(name);
+    };
+    await addRule(`Refunds to Support ${RUN}`, refundWord, 'Route to department', 'Target department', 'Support');
+    await addRule(`VIP to Bob ${RUN}`, vipWord, 'Route to staff member', 'Target staff member', BOB.name);
+
+    const bob = await signIn(browser, BOB, opened);
+    const cara = await signIn(browser, CARA, opened);
+    const chats = (page: Page) => page.getByRole('navigation', { name: 'Chats' });
+
+    // Asked in Sales, but about a refund: the rule sends it to Support (Cara), not to Bob.
+    await startChat(browser, opened, `Rhea ${RUN}`, `I want a ${refundWord} please`, 'Sales');
+    const rhea = chats(cara).getByRole('link', { name: new RegExp(`Rhea ${RUN}`) });
+    await expect(rhea).toContainText('Offered to you');
+    await expect(chats(bob)).not.toContainText(`Rhea ${RUN}`);
+
+    // A VIP asking Support goes to Bob by name; Cara, who shares no team with him, sees nothing.
+    await startChat(browser, opened, `Victor ${RUN}`, `${vipWord} customer here`, 'Support');
+    const victor = chats(bob).getByRole('link', { name: new RegExp(`Victor ${RUN}`) });
+    await expect(victor).toContainText('Offered to you');
+    await expect(chats(cara)).not.toContainText(`Victor ${RUN}`);
+    await victor.click();
+    await bob.getByRole('button', { name: 'Accept chat' }).click();
+    await expect(log(bob)).toContainText(`${BOB.name} has joined the chat`);
+  } finally {
+    for (const c of opened) await c.close();
+  }
+});

@@ -13,6 +13,15 @@ pub struct Config {
     pub database_url: String,
     /// `PUBLIC_URL`: the address people use; with https, cookies are marked Secure.
     pub public_url: Option<String>,
+    /// `SMTP_URL`: where transcripts are sent, e.g. `smtp://user:pass@host:587?tls=starttls`,
+    /// `smtps://user:pass@host:465` or `smtp://host:25`. Without it, emails are written as .eml
+    /// files under `<data dir>/outbox/`.
+    pub smtp_url: Option<String>,
+    /// `MAIL_FROM`: the sender of those emails, e.g. `Helpdesk <help@example.com>`.
+    pub mail_from: String,
+    /// `CHAT_WAIT_LIMIT_SECS`: when the queue already waits longer, the widget offers "Leave a
+    /// message" instead of a chat.
+    pub chat_wait_limit: Option<std::time::Duration>,
 }
 
 impl Config {
@@ -27,11 +36,20 @@ impl Config {
         };
         let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "data".into()));
         let database_url = var("DATABASE_URL").unwrap_or_else(|| sqlite_url(&data_dir));
+        let chat_wait_limit = match var("CHAT_WAIT_LIMIT_SECS") {
+            Some(v) => Some(std::time::Duration::from_secs(v.trim().parse().map_err(|e| {
+                format!("CHAT_WAIT_LIMIT_SECS {v:?} is not a number of seconds: {e}")
+            })?)),
+            None => None,
+        };
         Ok(Config {
             bind,
             data_dir,
             database_url,
             public_url: var("PUBLIC_URL"),
+            smtp_url: var("SMTP_URL"),
+            mail_from: var("MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.into()),
+            chat_wait_limit,
         })
     }
 
@@ -41,6 +59,9 @@ impl Config {
             database_url: sqlite_url(&data_dir),
             data_dir,
             public_url: None,
+            smtp_url: None,
+            mail_from: DEFAULT_MAIL_FROM.into(),
+            chat_wait_limit: None,
         }
     }
 
@@ -50,6 +71,9 @@ impl Config {
             .is_some_and(|u| u.starts_with("https://"))
     }
 }
+
+/// The sender when `MAIL_FROM` is not set.
+pub const DEFAULT_MAIL_FROM: &str = "Helpdesk <helpdesk@localhost>";
 
 fn sqlite_url(data_dir: &std::path::Path) -> String {
     format!("sqlite://{}", data_dir.join("helpdesk.db").display())

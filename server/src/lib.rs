@@ -48,12 +48,20 @@ pub async fn open_service(config: &Config) -> Result<Arc<Service>, String> {
         ));
     };
     let service = Arc::new(Service::new(store, config.secure_cookies()));
+    service.configure_mail(app::server::mail::Mailer::new(&app::server::mail::MailConfig {
+        smtp_url: config.smtp_url.clone(),
+        from: config.mail_from.clone(),
+        outbox_dir: config.data_dir.join("outbox"),
+    })?);
+    service.set_chat_wait_limit(config.chat_wait_limit);
     service.start().await.map_err(|e| e.to_string())?;
     Ok(service)
 }
 
-/// Background work: lapse forward offers and invitations whose minute is up.
+/// Background work: lapse forward offers and invitations whose minute is up; deliver the
+/// email outbox.
 pub fn spawn_workers(service: Arc<Service>, shutdown: CancellationToken) {
+    spawn_outbox_worker(service.clone(), shutdown.clone());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
         loop {
@@ -64,6 +72,30 @@ pub fn spawn_workers(service: Arc<Service>, shutdown: CancellationToken) {
                         tracing::warn!("lapsing offers: {e}");
                     }
                 }
+            }
+        }
+    });
+}
+
+/// Delivers queued emails (transcripts) as soon as they are queued, retrying failures with
+/// backoff; stops with the shutdown token.
+fn spawn_outbox_worker(service: Arc<Service>, shutdown: CancellationToken) {
+    tokio::spawn(async move {
+        let wake = service.mail_wakeup();
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                result = service.deliver_mail() => {
+                    if let Err(e) = result {
+                        tracing::warn!("outbox: {e}");
+                    }
+                }
+            }
+            let pause = service.next_mail_in().await;
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(pause) => {}
             }
         }
     });

@@ -48,6 +48,7 @@ pub fn Header(
             <span class="brand">"Helpdesk"</span>
             <nav class="sections" aria-label="Console">
                 <a href="/console">"Chats"</a>
+                <a href="/console/tickets" rel="external">"Tickets"</a>
                 {admin.then(|| view! {
                     <a href="/console/team">"Team"</a>
                     <a href="/console/automation">"Automation"</a>

@@ -6,6 +6,7 @@ mod chat_pane;
 mod header;
 mod login;
 mod operations;
+pub mod tickets;
 
 pub use header::Header;
 pub use login::Login;

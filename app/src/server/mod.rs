@@ -3,9 +3,11 @@
 pub mod admin_store;
 pub mod auth;
 pub mod hub;
+pub mod mail;
 pub mod service;
 pub mod sqlite;
 pub mod store;
+pub mod ticket_store;
 
 pub use service::{Service, ServiceError};
 

@@ -50,7 +50,13 @@ pub fn Conversation(session: Started, on_reset: Callback<()>) -> impl IntoView {
             names if names.is_empty() => "Waiting for staff to join…".to_string(),
             names => format!("You are chatting with {names}"),
         },
-        Some(Phase::Ended) => "Chat ended".to_string(),
+        Some(Phase::Ended) => match chat().and_then(|c| c.ticket_number) {
+            Some(n) => format!(
+                "Chat ended. Your request continues as ticket {}.",
+                crate::ticket::label(n)
+            ),
+            None => "Chat ended".to_string(),
+        },
     };
     let blocked = Signal::derive(move || match phase() {
         Some(Phase::Ended) => Some("This chat has ended.".to_string()),

@@ -1,7 +1,10 @@
 //! The pre-chat form: name, email, department, question. The same checks run on the server.
+//! When nobody can pick up a chat for the chosen department, it says so and turns into
+//! "Leave a message": submitting creates a ticket straight away and shows its number.
 
 use crate::api::{self, ApiError};
 use crate::model::Started;
+use crate::ticket::{self, Availability, TicketNumber};
 use crate::validate::{self, FieldError};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -18,6 +21,57 @@ pub fn PreChat(on_started: Callback<Started>) -> impl IntoView {
     let busy = RwSignal::new(false);
     // The loader passes the host page's address, which staff see with the chat.
     let host = use_query_map().with_untracked(|q| q.get("host"));
+    // Whether anyone can pick up a chat now, for the chosen department; asked again on a change
+    // and every little while, so the form follows staff coming and going. While nobody is
+    // there it asks again sooner at first (staff may be just connecting), then every 15 s.
+    let availability = RwSignal::new(None::<Availability>);
+    let left = RwSignal::new(None::<TicketNumber>);
+    let tick = RwSignal::new(0u32);
+    let unavailable_streak = StoredValue::new(0usize);
+    // Each check bumps this; an older check's answer or timer no longer counts.
+    let generation = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        tick.track();
+        let chosen = department.get();
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
+        let current = move || generation.try_get_value() == Some(mine);
+        leptos::task::spawn_local(async move {
+            let department_id = chosen.parse::<i64>().ok();
+            let found = api::tickets::check_availability(department_id).await.ok();
+            // The form may be gone by now, or the department changed meanwhile.
+            if !current() {
+                return;
+            }
+            if let Some(found) = found {
+                if availability.try_get_untracked() != Some(Some(found)) {
+                    availability.try_set(Some(found));
+                }
+            }
+            let streak = unavailable_streak
+                .try_update_value(|n| {
+                    *n = if found == Some(Availability::Available) { 0 } else { *n + 1 };
+                    *n
+                })
+                .unwrap_or(usize::MAX);
+            let _wait_ms: u32 = match streak {
+                0 => 15_000,
+                1 => 1_500,
+                2 => 3_000,
+                3 => 5_000,
+                _ => 15_000,
+            };
+            #[cfg(feature = "hydrate")]
+            {
+                gloo_timers::future::TimeoutFuture::new(_wait_ms).await;
+                // Nothing changed meanwhile (a change asks at once by itself): ask again.
+                if current() {
+                    tick.try_update(|t| *t += 1);
+                }
+            }
+        });
+    });
+    let leave = move || matches!(availability.get(), Some(Availability::NobodyOnline | Availability::Busy));
 
     let error_for = move |field: &'static str| {
         move || {
@@ -38,6 +92,25 @@ pub fn PreChat(on_started: Callback<Started>) -> impl IntoView {
         busy.set(true);
         let department_id = department.get_untracked().parse::<i64>().ok();
         let host = host.clone();
+        if leave() {
+            leptos::task::spawn_local(async move {
+                let result = api::tickets::leave_message(
+                    name.get_untracked(),
+                    email.get_untracked(),
+                    department_id,
+                    question.get_untracked(),
+                    host,
+                )
+                .await;
+                busy.set(false);
+                match result {
+                    Ok(number) => left.set(Some(number)),
+                    Err(ApiError::Invalid(found)) => errors.set(found),
+                    Err(other) => failure.set(Some(other.to_string())),
+                }
+            });
+            return;
+        }
         leptos::task::spawn_local(async move {
             let result = api::start_chat(
                 name.get_untracked(),
@@ -56,9 +129,41 @@ pub fn PreChat(on_started: Callback<Started>) -> impl IntoView {
         });
     };
 
+    let start_over = move |_| {
+        question.set(String::new());
+        errors.set(Vec::new());
+        failure.set(None);
+        left.set(None);
+    };
+
     view! {
-        <form class="prechat" on:submit=submit novalidate>
-            <p class="intro">"Tell us who you are and what you need; someone from our team will join you."</p>
+        <Show when=move || left.get().is_some()>
+            <section class="prechat left-message" role="status" aria-label="Message sent">
+                <p class="thanks">
+                    {move || left.get().map(|n| format!("Thanks! Your ticket number is {}.", ticket::label(n)))}
+                </p>
+                <p>{move || format!("We will answer by email at {}.", email.get().trim())}</p>
+                <button type="button" class="secondary" on:click=start_over>"Start over"</button>
+            </section>
+        </Show>
+        <form class="prechat" class:leave-message=leave on:submit=submit novalidate
+            hidden=move || left.get().is_some()>
+            {move || if leave() {
+                view! {
+                    <h2 class="leave-title">"Leave a message"</h2>
+                    <p class="unavailable" role="status">
+                        {match availability.get() {
+                            Some(Availability::Busy) => "Sorry, all our staff are busy and the wait is long right now.",
+                            _ => "Sorry, nobody is available to chat right now.",
+                        }}
+                        " Leave a message and we will answer by email; you will get a ticket number."
+                    </p>
+                }.into_any()
+            } else {
+                view! {
+                    <p class="intro">"Tell us who you are and what you need; someone from our team will join you."</p>
+                }.into_any()
+            }}
             <Field id="pc-name" label="Name" error=Signal::derive(error_for("name"))>
                 <input id="pc-name" type="text" autocomplete="name" maxlength="100"
                     aria-invalid=move || error_for("name")().is_some().to_string()
@@ -97,7 +202,9 @@ pub fn PreChat(on_started: Callback<Started>) -> impl IntoView {
                     on:input=move |ev| question.set(event_target_value(&ev))></textarea>
             </Field>
             {move || failure.get().map(|f| view! { <p class="error" role="alert">{f}</p> })}
-            <button type="submit" disabled=move || busy.get()>"Start chat"</button>
+            <button type="submit" disabled=move || busy.get()>
+                {move || if leave() { "Leave a message" } else { "Start chat" }}
+            </button>
         </form>
     }
 }

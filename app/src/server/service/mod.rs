@@ -70,6 +70,7 @@ pub struct AddStaff {
 }
 
 mod admin;
+mod tickets;
 
 pub const MIN_PASSWORD_CHARS: usize = 8;
 
@@ -131,6 +132,8 @@ pub struct Service {
     queue: Mutex<HashMap<ChatId, Placement>>,
     /// One dispatch at a time, so offers are never decided twice over.
     dispatching: tokio::sync::Mutex<()>,
+    /// Tickets: the mailer, the outbox worker's wake-up, the chat wait limit.
+    tickets: tickets::Runtime,
 }
 
 impl Service {
@@ -144,6 +147,7 @@ impl Service {
             directory: RwLock::new(Arc::new(Directory::default())),
             queue: Mutex::new(HashMap::new()),
             dispatching: tokio::sync::Mutex::new(()),
+            tickets: tickets::Runtime::default(),
         }
     }
 

@@ -17,6 +17,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 mod admin;
+mod tickets;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
 
@@ -70,7 +71,8 @@ impl SqliteStore {
 
 const CHAT_COLUMNS: &str = "SELECT c.id, c.visitor_name, c.visitor_email, c.question, \
      c.department_id, d.name AS department_name, c.page_url, c.state, c.last_seq, c.version, \
-     c.created_at, c.route, c.offered_to FROM chats c LEFT JOIN departments d ON d.id = c.department_id";
+     c.created_at, c.route, c.offered_to, \
+     (SELECT t.id FROM tickets t WHERE t.chat_id = c.id) AS ticket_number FROM chats c LEFT JOIN departments d ON d.id = c.department_id";
 
 fn chat_from_row(row: &SqliteRow) -> Result<ChatSummary, StoreError> {
     let department = match row.try_get::<Option<i64>, _>("department_id")? {
@@ -96,6 +98,7 @@ fn chat_from_row(row: &SqliteRow) -> Result<ChatSummary, StoreError> {
         route: serde_json::from_str(row.try_get::<&str, _>("route")?)?,
         offered_to: row.try_get("offered_to")?,
         queue_position: None,
+        ticket_number: row.try_get("ticket_number")?,
     })
 }
 

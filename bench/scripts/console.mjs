@@ -1,0 +1,128 @@
+// Time for the staff console to open a chat of 1,000 messages, in headless Chromium.
+//
+//   node bench/scripts/console.mjs --url http://127.0.0.1:3000 --email E --password P --chat ID [--count 1001] [--runs 5]
+//
+// Signs in, loads /console, waits for the chat in the list, then inside the page:
+// performance.mark + click on the chat -> a MutationObserver sees the count-th `.transcript .msg`
+// ("rendered"), then the next animation frame ("painted"). A WebSocket hook notes when the
+// chat's events frame arrived, splitting server + network time from rendering time.
+// Prints a line per run and one JSON line last.
+
+import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
+
+const require = createRequire(new URL('../../end2end/package.json', import.meta.url));
+const { chromium } = require('@playwright/test');
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+const base = arg('url', 'http://127.0.0.1:3000').replace(/\/$/, '');
+const email = arg('email', 'bench@example.com');
+const password = arg('password', 'bench-password-1');
+const chat = Number(arg('chat', '1'));
+const count = Number(arg('count', '1001'));
+const runs = Number(arg('runs', '5'));
+const executablePath =
+  process.env.CHROMIUM_PATH || execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
+
+// Notes the arrival of every events frame (before the app's own handler runs).
+const INIT = () => {
+  const Orig = window.WebSocket;
+  function Hooked(...a) {
+    const ws = new Orig(...a);
+    ws.addEventListener('message', (e) => {
+      if (typeof e.data === 'string' && e.data.startsWith('{"t":"events"')) {
+        (window.__hdFrames = window.__hdFrames || []).push({ at: performance.now(), bytes: e.data.length });
+      }
+    });
+    return ws;
+  }
+  Hooked.prototype = Orig.prototype;
+  for (const k of ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']) Hooked[k] = Orig[k];
+  window.WebSocket = Hooked;
+};
+
+const OPEN = ({ chat, count }) =>
+  new Promise((resolve) => {
+    const link = document.querySelector(`a[href="/console?chat=${chat}"]`);
+    const before = (window.__hdFrames || []).length;
+    const finish = (extra) => {
+      const frame = (window.__hdFrames || []).slice(before).sort((a, b) => b.bytes - a.bytes)[0];
+      resolve({ ...extra, frame_ms: frame ? frame.at - t0 : null, frame_bytes: frame ? frame.bytes : null });
+    };
+    const done = () => document.querySelectorAll('.transcript .msg').length >= count;
+    const observer = new MutationObserver(() => {
+      if (!done()) return;
+      observer.disconnect();
+      const rendered = performance.now();
+      performance.mark('hd-chat-rendered');
+      performance.measure('hd-open-chat', 'hd-open-chat-start', 'hd-chat-rendered');
+      requestAnimationFrame(() =>
+        setTimeout(() => finish({ rendered_ms: rendered - t0, painted_ms: performance.now() - t0 }), 0),
+      );
+    });
+    observer.observe(document.body, { subtree: true, childList: true });
+    setTimeout(() => {
+      observer.disconnect();
+      finish({ timeout: true, shown: document.querySelectorAll('.transcript .msg').length });
+    }, 60000);
+    performance.mark('hd-open-chat-start');
+    const t0 = performance.now();
+    link.click();
+  });
+
+const median = (xs) => {
+  const s = [...xs].filter((x) => x != null).sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : null;
+};
+const r1 = (x) => (x == null ? null : Math.round(x * 10) / 10);
+
+const browser = await chromium.launch({
+  executablePath,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+});
+const results = [];
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.addInitScript(INIT);
+  const login = await context.request.post(`${base}/api/login`, { form: { email, password }, maxRedirects: 0 });
+  if (login.status() >= 400) throw new Error(`login failed: ${login.status()} ${await login.text()}`);
+  const page = await context.newPage();
+  for (let i = 0; i < runs + 1; i++) {
+    await page.goto(`${base}/console`, { waitUntil: 'load' });
+    await page.locator(`a[href="/console?chat=${chat}"]`).waitFor({ timeout: 30000 });
+    // Let the socket's first frames settle (directory, chat list) before measuring.
+    await page.waitForTimeout(500);
+    const r = await page.evaluate(OPEN, { chat, count });
+    if (i === 0) {
+      console.log(`warm-up: rendered ${r1(r.rendered_ms)} ms (not counted)`);
+      continue;
+    }
+    results.push(r);
+    if (r.timeout) console.log(`run ${i}: timed out with ${r.shown} messages shown`);
+    else
+      console.log(
+        `run ${i}: events frame (${r.frame_bytes} bytes) after ${r1(r.frame_ms)} ms, ${count} messages in the DOM after ${r1(r.rendered_ms)} ms, painted after ${r1(r.painted_ms)} ms`,
+      );
+  }
+  await context.close();
+} finally {
+  await browser.close();
+}
+const summary = {
+  chromium: executablePath,
+  messages: count,
+  runs: results.length,
+  frame_ms_median: r1(median(results.map((r) => r.frame_ms))),
+  rendered_ms_median: r1(median(results.map((r) => r.rendered_ms))),
+  painted_ms_median: r1(median(results.map((r) => r.painted_ms))),
+  rendered_ms_max: r1(Math.max(...results.map((r) => r.rendered_ms ?? Infinity))),
+  frame_bytes: results[0]?.frame_bytes ?? null,
+  timeouts: results.filter((r) => r.timeout).length,
+};
+console.log(
+  `median: events frame after ${summary.frame_ms_median} ms, rendered after ${summary.rendered_ms_median} ms, painted after ${summary.painted_ms_median} ms`,
+);
+console.log(JSON.stringify(summary));
