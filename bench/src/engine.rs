@@ -29,7 +29,13 @@ const STEP: Duration = Duration::from_secs(60);
 /// Client sockets are bound to these source addresses in turn, so that more sockets than one
 /// address's ephemeral port range (about 28,000) can reach one server address.
 pub fn source_ips(count: u8) -> Vec<IpAddr> {
-    (0..count.max(1)).map(|i| IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2 + i))).collect()
+    source_ips_from(2, count)
+}
+
+/// `count` source addresses from 127.0.0.`first`. A later run in the same process uses fresh
+/// ones: the sockets of an earlier run leave their ports in TIME_WAIT for a minute.
+pub fn source_ips_from(first: u8, count: u8) -> Vec<IpAddr> {
+    (0..count.max(1)).map(|i| IpAddr::V4(Ipv4Addr::new(127, 0, 0, first.saturating_add(i).max(2)))).collect()
 }
 
 /// One chat as a visitor knows it.

@@ -50,6 +50,10 @@ impl Target {
         self.pid.map(sys::cpu_secs).unwrap_or(0.0)
     }
 
+    pub fn thread_cpu(&self) -> std::collections::BTreeMap<String, f64> {
+        self.pid.map(sys::thread_cpu_secs).unwrap_or_default()
+    }
+
     pub fn fds(&self) -> usize {
         self.pid.map(sys::fd_count).unwrap_or(0)
     }
@@ -183,10 +187,10 @@ pub async fn open_fleet(target: &Target, ledger: Arc<Ledger>, opts: &FleetOption
 }
 
 /// Client sockets this run needs (visitors, staff, console), and the source addresses to
-/// spread them over (about 20,000 each, within the 28,000-port ephemeral range).
+/// spread them over (about 10,000 each, well within the 28,000-port ephemeral range).
 pub fn plan_sockets(chats: usize, chats_per_staff: usize) -> (usize, u8) {
     let total = chats + chats.div_ceil(chats_per_staff.clamp(1, 500)) + 1;
-    let sources = total.div_ceil(20_000).clamp(1, 200) as u8;
+    let sources = total.div_ceil(10_000).clamp(1, 100) as u8;
     (total, sources)
 }
 

@@ -72,3 +72,34 @@ pub fn loadavg() -> String {
 pub fn cpus() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
 }
+
+/// CPU seconds of each thread of a process, summed by thread name (e.g. "tokio-runtime-w",
+/// "sqlx-sqlite-wor"), to see which kind of work is busy.
+pub fn thread_cpu_secs(pid: u32) -> std::collections::BTreeMap<String, f64> {
+    let mut out = std::collections::BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return out };
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    for task in tasks.flatten() {
+        let Ok(text) = std::fs::read_to_string(task.path().join("stat")) else { continue };
+        let (Some(open), Some(close)) = (text.find('('), text.rfind(')')) else { continue };
+        let name = text[open + 1..close].to_string();
+        let fields: Vec<&str> = text[close + 1..].split_whitespace().collect();
+        let ticks = |i: usize| fields.get(i - 3).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        *out.entry(name).or_insert(0.0) += (ticks(14) + ticks(15)) as f64 / hz;
+    }
+    out
+}
+
+/// Per-thread-name CPU use between two readings, in percent of one CPU over `secs`.
+pub fn thread_cpu_pct(
+    before: &std::collections::BTreeMap<String, f64>,
+    after: &std::collections::BTreeMap<String, f64>,
+    secs: f64,
+) -> std::collections::BTreeMap<String, f64> {
+    after
+        .iter()
+        .map(|(k, v)| (k.clone(), ((v - before.get(k).copied().unwrap_or(0.0)) / secs.max(1e-9) * 1000.0).round() / 10.0))
+        .filter(|(_, v)| *v > 0.0)
+        .collect()
+}

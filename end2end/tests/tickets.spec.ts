@@ -9,6 +9,8 @@ import { test, expect, type Browser, type BrowserContext, type Locator, type Pag
 const PASSWORD = 'secret-pass';
 const ANN = { name: 'Ann Lee', email: 'ann@example.com' };
 const RUN = Date.now().toString(36);
+// The ticket pages load their data after the page's code: allow for a slow (debug) bundle.
+const LOADED = { timeout: 20_000 };
 
 async function signIn(browser: Browser, email: string, opened: BrowserContext[]): Promise<Page> {
   const context = await browser.newContext();
@@ -108,11 +110,11 @@ test('with no staff available, a visitor leaves a message and gets a ticket numb
     await ann.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Tickets' }).click();
     await expect(ann).toHaveURL(/\/console\/tickets$/);
     const row = ann.getByRole('table', { name: 'Tickets' }).getByRole('row', { name: new RegExp(`#${number}`) });
-    await expect(row).toContainText(message);
+    await expect(row).toContainText(message, LOADED);
     await expect(row).toContainText(`Mia Message ${RUN}`);
     await expect(row).toContainText('Open');
     await row.getByRole('link', { name: `#${number}` }).click();
-    await expect(ann.getByRole('heading', { level: 1 })).toContainText(`#${number} ${message}`);
+    await expect(ann.getByRole('heading', { level: 1 })).toContainText(`#${number} ${message}`, LOADED);
     await expect(ann.getByText(`Message left by Mia Message ${RUN} while nobody was available`)).toBeVisible();
   } finally {
     for (const c of opened) await c.close();
@@ -156,6 +158,7 @@ test('staff ends a chat with subject, status, assignee and email; the ticket sho
     await ann.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Tickets' }).click();
     const table = ann.getByRole('table', { name: 'Tickets' });
     const row = table.getByRole('row', { name: new RegExp(`#${number}`) });
+    await expect(row).toBeVisible(LOADED);
     for (const text of [subject, visitorName, 'Pending', 'Bob Stone']) await expect(row).toContainText(text);
     const filters = ann.getByRole('search', { name: 'Filter tickets' });
     await filters.getByRole('combobox', { name: 'Filter by status' }).selectOption('Closed');
@@ -177,7 +180,7 @@ test('staff ends a chat with subject, status, assignee and email; the ticket sho
     // The ticket page: the whole transcript, the email, the history; change the status.
     await row.getByRole('link', { name: subject }).click();
     await expect(ann).toHaveURL(new RegExp(`/console/tickets/${number}$`));
-    await expect(ann.getByRole('heading', { level: 1 })).toContainText(`#${number} ${subject}`);
+    await expect(ann.getByRole('heading', { level: 1 })).toContainText(`#${number} ${subject}`, LOADED);
     const transcript = log(ann);
     for (const text of [question, `${ANN.name} has joined the chat`, ...lines, 'Chat ended']) {
       await expect(transcript).toContainText(text);
@@ -224,7 +227,7 @@ test('the last staff member leaves: a ticket with the pre-chat question as subje
     await expect(log(visitor)).toContainText('Chat ended');
 
     await ann.goto(`/console/tickets/${number}`);
-    await expect(ann.getByRole('heading', { level: 1 })).toContainText(`#${number} ${question}`, { timeout: 15_000 });
+    await expect(ann.getByRole('heading', { level: 1 })).toContainText(`#${number} ${question}`, LOADED);
     await expect(ann.getByRole('combobox', { name: 'Ticket status' })).toHaveValue('open');
     await expect(ann.getByRole('combobox', { name: 'Assignee' })).toHaveValue(/\d+/);
     await expect(ann.getByRole('combobox', { name: 'Assignee' }).locator('option:checked')).toHaveText('Cara Diaz');
@@ -235,6 +238,7 @@ test('the last staff member leaves: a ticket with the pre-chat question as subje
 
     await ann.goto('/console/tickets');
     const row = ann.getByRole('table', { name: 'Tickets' }).getByRole('row', { name: new RegExp(`#${number}`) });
+    await expect(row).toBeVisible(LOADED);
     for (const text of [question, visitorName, 'Open', 'Cara Diaz']) await expect(row).toContainText(text);
   } finally {
     for (const c of opened) await c.close();

@@ -263,7 +263,7 @@ fn CloseChat(
     });
     let staff = move || {
         let mut all = live.staff.get();
-        all.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        all.sort_by_key(|s| s.name.to_lowercase());
         all
     };
     let field_error = move |name: &'static str| move || error.with(|e| e.as_ref().and_then(|e| e.field(name)));

@@ -92,6 +92,8 @@ struct Report {
     rss_after_run_kib: u64,
     rss_peak_kib: u64,
     target_cpu_pct: f64,
+    /// Target CPU while sending by thread name, % of one CPU.
+    target_threads_cpu_pct: std::collections::BTreeMap<String, f64>,
     loadgen_cpu_pct: f64,
     loadavg_before: String,
     loadavg_after: String,
@@ -189,9 +191,9 @@ async fn measure(target: &Target, args: &Args, sources: Vec<std::net::IpAddr>) -
     let lists0 = ledger.chat_lists.load(std::sync::atomic::Ordering::Relaxed);
     let list_bytes0 = ledger.chat_list_bytes.load(std::sync::atomic::Ordering::Relaxed);
     let changed0 = ledger.chat_changed.load(std::sync::atomic::Ordering::Relaxed);
-    let (cpu0, self0) = (target.cpu_secs(), sys::self_cpu_secs());
+    let (cpu0, self0, threads0) = (target.cpu_secs(), sys::self_cpu_secs(), target.thread_cpu());
     let (ids, send_secs) = fleet.drive(args.rate, Duration::from_secs_f64(args.duration)).await;
-    let (cpu1, self1) = (target.cpu_secs(), sys::self_cpu_secs());
+    let (cpu1, self1, threads1) = (target.cpu_secs(), sys::self_cpu_secs(), target.thread_cpu());
     let drain = ledger.drain(ids.clone(), Duration::from_secs_f64(args.drain)).await;
     let delivery = ledger.summary(ids.clone());
     let report = Report {
@@ -212,6 +214,7 @@ async fn measure(target: &Target, args: &Args, sources: Vec<std::net::IpAddr>) -
         rss_after_run_kib: target.rss_kib(),
         rss_peak_kib: target.hwm_kib(),
         target_cpu_pct: r2((cpu1 - cpu0) / send_secs.max(1e-9) * 100.0),
+        target_threads_cpu_pct: sys::thread_cpu_pct(&threads0, &threads1, send_secs),
         loadgen_cpu_pct: r2((self1 - self0) / send_secs.max(1e-9) * 100.0),
         loadavg_before,
         loadavg_after: sys::loadavg(),
@@ -265,6 +268,9 @@ fn print_table(reports: &[Report], args: &Args) {
     row("send→deliver max (ms)", &|r| format!("{:.2}", r.delivery.max_ms));
     row("send→ack p50 / p99 (ms)", &|r| format!("{:.2} / {:.2}", r.delivery.ack_p50_ms, r.delivery.ack_p99_ms));
     row("target CPU while sending", &|r| format!("{:.0}%", r.target_cpu_pct));
+    row("  by thread", &|r| {
+        r.target_threads_cpu_pct.iter().map(|(k, v)| format!("{}:{v:.0}", k.trim_end_matches('-').split('-').next().unwrap_or(k))).collect::<Vec<_>>().join(" ")
+    });
     row("load generator CPU", &|r| format!("{:.0}%", r.loadgen_cpu_pct));
     row("load average before → after", &|r| format!("{} → {}", r.loadavg_before.split(' ').next().unwrap_or(""), r.loadavg_after.split(' ').next().unwrap_or("")));
     for r in reports {
@@ -297,9 +303,11 @@ async fn run(args: Args) -> Result<()> {
     let root = bench::repo_root();
     let (sockets, sources) = scenario::plan_sockets(args.chats, args.chats_per_staff);
     let sockets = sockets + args.idle_tabs;
-    let sources = (sockets.div_ceil(20_000) as u8).max(sources);
+    let sources = (sockets.div_ceil(10_000) as u8).max(sources);
     let (soft, hard) = scenario::check_fd_budget(sockets)?;
-    let sources = engine::source_ips(sources);
+    let count = sources;
+    let sources = engine::source_ips_from(2, count);
+    let relay_sources = engine::source_ips_from(2 + count, count);
     eprintln!(
         "load: {} client sockets from {} source address(es); RLIMIT_NOFILE {soft}/{hard}; load average {}",
         sockets,
@@ -331,7 +339,7 @@ async fn run(args: Args) -> Result<()> {
     }
     if !args.skip_relay {
         let target = scenario::relay(args.chats, args.relay_nodelay).await?;
-        reports.push(measure(&target, &args, sources.clone()).await?);
+        reports.push(measure(&target, &args, relay_sources.clone()).await?);
         drop(target);
     }
     print_table(&reports, &args);

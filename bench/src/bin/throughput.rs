@@ -69,6 +69,7 @@ struct Stage {
     duplicated: u64,
     errors: u64,
     server_cpu_pct: f64,
+    server_threads_cpu_pct: std::collections::BTreeMap<String, f64>,
     loadgen_cpu_pct: f64,
     loadavg: String,
     pass: bool,
@@ -125,9 +126,9 @@ async fn run(args: Args) -> Result<()> {
         );
         for &rate in &args.rates {
             let errors0 = ledger.errors.load(std::sync::atomic::Ordering::Relaxed);
-            let (cpu0, self0) = (target.cpu_secs(), sys::self_cpu_secs());
+            let (cpu0, self0, threads0) = (target.cpu_secs(), sys::self_cpu_secs(), target.thread_cpu());
             let (ids, secs) = fleet.drive(rate, Duration::from_secs_f64(args.stage)).await;
-            let (cpu1, self1) = (target.cpu_secs(), sys::self_cpu_secs());
+            let (cpu1, self1, threads1) = (target.cpu_secs(), sys::self_cpu_secs(), target.thread_cpu());
             ledger.drain(ids.clone(), Duration::from_secs_f64(args.drain)).await;
             let s = ledger.summary(ids.clone());
             let errors = ledger.errors.load(std::sync::atomic::Ordering::Relaxed) - errors0;
@@ -149,6 +150,7 @@ async fn run(args: Args) -> Result<()> {
                 duplicated: s.duplicated,
                 errors,
                 server_cpu_pct: r2((cpu1 - cpu0) / secs * 100.0),
+                server_threads_cpu_pct: sys::thread_cpu_pct(&threads0, &threads1, secs),
                 loadgen_cpu_pct: r2((self1 - self0) / secs * 100.0),
                 loadavg: sys::loadavg(),
                 pass,
@@ -169,6 +171,10 @@ async fn run(args: Args) -> Result<()> {
                 stage.loadgen_cpu_pct,
                 stage.loadavg,
                 if pass { "" } else { "  ← over the limit" }
+            );
+            println!(
+                "         server threads (% of a CPU): {}",
+                stage.server_threads_cpu_pct.iter().map(|(k, v)| format!("{k} {v:.0}")).collect::<Vec<_>>().join(", ")
             );
             stages.push(stage);
             if !pass {
