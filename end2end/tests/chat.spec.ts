@@ -179,7 +179,15 @@ test('visitor and staff chat live, and the history survives a reload', async ({ 
   }
 });
 
-test('the pre-chat form rejects a bad email and starts nothing', async ({ page }) => {
+test('the pre-chat form rejects a bad email and starts nothing', async ({ browser, page }) => {
+  // Someone from Support is online, so the widget offers a chat rather than "Leave a message".
+  const staffContext = await browser.newContext();
+  const staff = await staffContext.newPage();
+  await staff.goto('/login');
+  await staff.getByRole('textbox', { name: 'Email' }).fill('cara@example.com');
+  await staff.getByLabel('Password').fill(STAFF.password);
+  await staff.getByRole('button', { name: 'Sign in' }).click();
+  await expect(staff.getByRole('navigation', { name: 'Chats' })).toBeVisible();
   const widget = await openWidget(page);
   await widget.getByRole('textbox', { name: 'Name', exact: true }).fill(`Ivan Invalid ${RUN}`);
   await widget.getByRole('textbox', { name: 'Email' }).fill('not-an-email');
@@ -192,4 +200,5 @@ test('the pre-chat form rejects a bad email and starts nothing', async ({ page }
   await expect(widget.getByRole('button', { name: 'Start chat' })).toBeVisible();
   await expect(widget.getByText('Waiting for staff')).toHaveCount(0);
   await expect(widget.getByRole('textbox', { name: 'Message' })).toHaveCount(0);
+  await staffContext.close();
 });

@@ -241,7 +241,7 @@ impl Live {
             let live = *self;
             leptos::task::spawn_local(async move {
                 gloo_timers::future::TimeoutFuture::new(6_000).await;
-                live.typing.update(|t| {
+                let _ = live.typing.try_update(|t| {
                     if let Some(list) = t.get_mut(&chat) {
                         list.retain(|(n, s)| !(*n == name && *s == stamp));
                     }
@@ -323,13 +323,17 @@ mod browser {
     pub async fn run(live: Live) {
         let mut attempt: u32 = 0;
         loop {
-            if live.refused.get_untracked().is_some() {
+            // The page that started this socket is gone (client-side navigation): stop.
+            if live.conn.is_disposed() || live.refused.get_untracked().is_some() {
                 return;
             }
             if let Ok(ws) = WebSocket::open(&url()) {
                 if session(live, ws).await {
                     attempt = 0;
                 }
+            }
+            if live.conn.is_disposed() {
+                return;
             }
             live.out.set_value(None);
             live.conn.set(Conn::Retrying);
@@ -354,10 +358,16 @@ mod browser {
         let mut heard = js_sys::Date::now();
         let mut greeted = false;
         loop {
+            if live.conn.is_disposed() {
+                return greeted;
+            }
             futures::select! {
                 msg = stream.next() => match msg {
                     Some(Ok(Message::Text(text))) => {
                         heard = js_sys::Date::now();
+                        if live.conn.is_disposed() {
+                            return greeted;
+                        }
                         if let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) {
                             greeted |= matches!(frame, ServerFrame::Ready);
                             live.handle(frame);

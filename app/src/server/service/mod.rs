@@ -7,6 +7,7 @@ use super::hub::{Change, Directory, Hub};
 use super::now_ms;
 use super::store::{Applied, AuditNote, NewChat, NewStaff, Store, StoreError};
 use crate::api::StaffOp;
+use crate::ticket::{Closing, TicketStatus};
 use crate::model::{ChatId, ChatSummary, Department, Me, Started, Status, StoredEvent, Visitor};
 use crate::routing::{self, dispatch, Facts, Placement, StaffLoad, Waiting};
 use crate::rules::{self, Actor, Author, Command, Event, Phase, Refusal, Role, StaffId};
@@ -663,8 +664,9 @@ impl Service {
         Ok(applied)
     }
 
-    /// A staff operation by id: the server adds what only it knows (names, presence).
-    pub async fn staff_op(&self, me: &Me, id: ChatId, op: StaffOp) -> Result<Applied, ServiceError> {
+    /// A staff operation by id: the server adds what only it knows (names, presence). A chat
+    /// that ends this way becomes a ticket with the defaults of the End/Leave dialogs.
+    pub async fn staff_op(&self, me: &Me, id: ChatId, op: StaffOp) -> Result<(), ServiceError> {
         let directory = self.directory();
         let target = |to: StaffId| {
             directory
@@ -697,10 +699,27 @@ impl Service {
             StaffOp::DeclineForward => Command::DeclineForward,
             StaffOp::AcceptInvite => Command::AcceptInvite,
             StaffOp::DeclineInvite => Command::DeclineInvite,
-            StaffOp::Leave => Command::Leave,
-            StaffOp::End => Command::End,
+            StaffOp::Leave => {
+                let closing = Closing::Leave {
+                    assignee: None,
+                    send_email: false,
+                };
+                return self.close_chat(me, id, closing).await.map(|_| ());
+            }
+            StaffOp::End => {
+                let chat = self.chat(&Viewer::Staff(me.clone()), id).await?;
+                let closing = Closing::End {
+                    subject: chat.visitor.question,
+                    status: TicketStatus::Open,
+                    assignee: Some(me.id),
+                    send_email: false,
+                };
+                return self.close_chat(me, id, closing).await.map(|_| ());
+            }
         };
-        self.command(&Viewer::Staff(me.clone()), id, command, None).await
+        self.command(&Viewer::Staff(me.clone()), id, command, None)
+            .await
+            .map(|_| ())
     }
 
     /// Sends a message; returns its sequence number (the earlier one for a retried send).
