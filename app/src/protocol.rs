@@ -8,14 +8,28 @@ use serde::{Deserialize, Serialize};
 pub enum ClientFrame {
     /// First frame on a socket. Staff are recognised by their session cookie; a visitor proves
     /// access to one chat with its token.
-    Hello { visitor: Option<VisitorAuth> },
+    Hello {
+        visitor: Option<VisitorAuth>,
+    },
     /// Start receiving a chat's events after `after` (the last sequence this tab has).
-    Watch { chat_id: ChatId, after: i64 },
-    Unwatch { chat_id: ChatId },
+    Watch {
+        chat_id: ChatId,
+        after: i64,
+    },
+    Unwatch {
+        chat_id: ChatId,
+    },
     /// `client_id` is made by the browser, so a retried send is stored once.
-    Send { chat_id: ChatId, client_id: String, body: String },
+    Send {
+        chat_id: ChatId,
+        client_id: String,
+        body: String,
+    },
     /// Started or stopped typing. Never relayed for a monitor.
-    Typing { chat_id: ChatId, typing: bool },
+    Typing {
+        chat_id: ChatId,
+        typing: bool,
+    },
     Ping,
 }
 
@@ -30,19 +44,41 @@ pub struct VisitorAuth {
 pub enum ServerFrame {
     Ready,
     /// Events in sequence order; a tab keeps the highest `seq` it has seen.
-    Events { chat_id: ChatId, events: Vec<StoredEvent> },
+    Events {
+        chat_id: ChatId,
+        events: Vec<StoredEvent>,
+    },
     /// A send was stored (or had been stored before) under this sequence number.
-    Ack { chat_id: ChatId, client_id: String, seq: i64 },
+    Ack {
+        chat_id: ChatId,
+        client_id: String,
+        seq: i64,
+    },
     /// Staff only: the open chats, sent once after `Ready`.
-    Chats { chats: Vec<ChatSummary> },
+    Chats {
+        chats: Vec<ChatSummary>,
+    },
     /// A chat appeared or changed, as this viewer may see it. Staff get it for every chat, a
     /// visitor for their own.
-    ChatChanged { chat: ChatSummary },
+    ChatChanged {
+        chat: ChatSummary,
+    },
     /// Staff only: every staff member with live presence, and the departments.
-    Directory { staff: Vec<StaffEntry>, departments: Vec<Department> },
+    Directory {
+        staff: Vec<StaffEntry>,
+        departments: Vec<Department>,
+    },
     /// Someone else in the chat started or stopped typing.
-    Typing { chat_id: ChatId, name: String, typing: bool },
-    Error { code: ErrorCode, message: String, client_id: Option<String> },
+    Typing {
+        chat_id: ChatId,
+        name: String,
+        typing: bool,
+    },
+    Error {
+        code: ErrorCode,
+        message: String,
+        client_id: Option<String>,
+    },
     Pong,
 }
 

@@ -105,7 +105,11 @@ impl Rule {
 pub fn route(rules: &[Rule], facts: &Facts) -> Route {
     let mut ordered: Vec<&Rule> = rules.iter().collect();
     ordered.sort_by_key(|r| (r.position, r.id));
-    match ordered.into_iter().find(|r| r.matches(facts)).map(|r| r.action) {
+    match ordered
+        .into_iter()
+        .find(|r| r.matches(facts))
+        .map(|r| r.action)
+    {
         Some(Action::RouteToDepartment(d)) => Route::Department(d),
         Some(Action::RouteToStaff(s)) => Route::Staff(s),
         None => facts.department.map_or(Route::Everyone, Route::Department),
@@ -142,10 +146,12 @@ pub fn visible_to(route: Route, viewer: &StaffLoad, all: &[StaffLoad]) -> bool {
         return true;
     }
     match route {
-        Route::Staff(s) => all
-            .iter()
-            .find(|x| x.id == s)
-            .is_some_and(|target| target.departments.iter().any(|d| viewer.departments.contains(d))),
+        Route::Staff(s) => all.iter().find(|x| x.id == s).is_some_and(|target| {
+            target
+                .departments
+                .iter()
+                .any(|d| viewer.departments.contains(d))
+        }),
         _ => false,
     }
 }
@@ -174,7 +180,9 @@ pub fn dispatch(waiting: &[Waiting], staff: &[StaffLoad]) -> Vec<Placement> {
     queue.sort_by_key(|w| (w.created_at, w.chat));
     let mut load: Vec<(StaffId, usize)> = staff.iter().map(|s| (s.id, s.active_chats)).collect();
     let available = |id: StaffId, route: Route| {
-        staff.iter().any(|s| s.id == id && s.available && s.serves(route))
+        staff
+            .iter()
+            .any(|s| s.id == id && s.available && s.serves(route))
     };
     // Standing offers first, so they count as load before new offers are made.
     for w in &queue {
@@ -232,7 +240,13 @@ mod tests {
         }
     }
 
-    fn rule(id: i64, position: i64, matching: Matching, conditions: Vec<Condition>, action: Action) -> Rule {
+    fn rule(
+        id: i64,
+        position: i64,
+        matching: Matching,
+        conditions: Vec<Condition>,
+        action: Action,
+    ) -> Rule {
         Rule {
             id,
             name: format!("rule {id}"),
@@ -264,14 +278,33 @@ mod tests {
     fn first_enabled_match_by_position_wins() {
         let f = facts(Some(1), "refund please", "bob@corp.io");
         let mut rules = vec![
-            rule(1, 20, Matching::All, vec![Condition::QuestionContains("refund".into())], Action::RouteToDepartment(7)),
-            rule(2, 10, Matching::Any, vec![Condition::EmailEndsWith("nope.io".into()), Condition::EmailEndsWith("corp.io".into())], Action::RouteToStaff(42)),
+            rule(
+                1,
+                20,
+                Matching::All,
+                vec![Condition::QuestionContains("refund".into())],
+                Action::RouteToDepartment(7),
+            ),
+            rule(
+                2,
+                10,
+                Matching::Any,
+                vec![
+                    Condition::EmailEndsWith("nope.io".into()),
+                    Condition::EmailEndsWith("corp.io".into()),
+                ],
+                Action::RouteToStaff(42),
+            ),
         ];
         assert_eq!(route(&rules, &f), Route::Staff(42));
         rules[1].enabled = false;
         assert_eq!(route(&rules, &f), Route::Department(7));
         rules[0].conditions.push(Condition::DepartmentIs(3));
-        assert_eq!(route(&rules, &f), Route::Department(1), "falls back to the chosen department");
+        assert_eq!(
+            route(&rules, &f),
+            Route::Department(1),
+            "falls back to the chosen department"
+        );
         assert_eq!(route(&rules, &facts(None, "x", "a@b.co")), Route::Everyone);
     }
 
@@ -285,7 +318,12 @@ mod tests {
         }
     }
 
-    fn waiting(chat: ChatId, route: Route, created_at: Millis, offered_to: Option<StaffId>) -> Waiting {
+    fn waiting(
+        chat: ChatId,
+        route: Route,
+        created_at: Millis,
+        offered_to: Option<StaffId>,
+    ) -> Waiting {
         Waiting {
             chat,
             route,
@@ -296,9 +334,18 @@ mod tests {
 
     #[test]
     fn offers_go_to_the_least_busy_available_member_of_the_route() {
-        let team = [staff(1, &[10], true, 2), staff(2, &[10], true, 0), staff(3, &[20], true, 0), staff(4, &[10], false, 0)];
+        let team = [
+            staff(1, &[10], true, 2),
+            staff(2, &[10], true, 0),
+            staff(3, &[20], true, 0),
+            staff(4, &[10], false, 0),
+        ];
         let placed = dispatch(
-            &[waiting(100, Route::Department(10), 1, None), waiting(101, Route::Department(10), 2, None), waiting(102, Route::Department(10), 3, None)],
+            &[
+                waiting(100, Route::Department(10), 1, None),
+                waiting(101, Route::Department(10), 2, None),
+                waiting(102, Route::Department(10), 3, None),
+            ],
             &team,
         );
         let offered: Vec<_> = placed.iter().map(|p| p.offered_to).collect();
@@ -311,11 +358,24 @@ mod tests {
     #[test]
     fn chats_wait_when_nobody_serving_the_route_is_available() {
         let team = [staff(1, &[10], false, 0), staff(2, &[20], true, 0)];
-        let placed = dispatch(&[waiting(1, Route::Department(10), 5, None), waiting(2, Route::Staff(1), 6, None), waiting(3, Route::Everyone, 7, None)], &team);
+        let placed = dispatch(
+            &[
+                waiting(1, Route::Department(10), 5, None),
+                waiting(2, Route::Staff(1), 6, None),
+                waiting(3, Route::Everyone, 7, None),
+            ],
+            &team,
+        );
         assert_eq!(placed[0].offered_to, None);
-        assert_eq!(placed[1].offered_to, None, "a chat for one person waits for them");
+        assert_eq!(
+            placed[1].offered_to, None,
+            "a chat for one person waits for them"
+        );
         assert_eq!(placed[2].offered_to, Some(2));
-        assert!(placed.iter().all(|p| p.position == 1), "each route has its own queue");
+        assert!(
+            placed.iter().all(|p| p.position == 1),
+            "each route has its own queue"
+        );
     }
 
     #[test]
@@ -325,7 +385,11 @@ mod tests {
         assert_eq!(placed[0].offered_to, Some(1));
         let team = [staff(1, &[10], false, 5), staff(2, &[10], true, 0)];
         let placed = dispatch(&[waiting(1, Route::Department(10), 1, Some(1))], &team);
-        assert_eq!(placed[0].offered_to, Some(2), "re-offered when the first goes away");
+        assert_eq!(
+            placed[0].offered_to,
+            Some(2),
+            "re-offered when the first goes away"
+        );
     }
 
     #[test]
@@ -339,7 +403,10 @@ mod tests {
         assert!(visible_to(Route::Department(10), &ann, &all));
         assert!(!visible_to(Route::Department(10), &cara, &all));
         assert!(visible_to(Route::Department(10), &admin, &all));
-        assert!(visible_to(Route::Staff(1), &bob, &all), "shares a department with Ann");
+        assert!(
+            visible_to(Route::Staff(1), &bob, &all),
+            "shares a department with Ann"
+        );
         assert!(!visible_to(Route::Staff(1), &cara, &all));
         assert!(visible_to(Route::Everyone, &cara, &all));
     }

@@ -71,8 +71,14 @@ pub enum RatingStyle {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Rating {
     NotAsked,
-    Asked { style: RatingStyle },
-    Answered { style: RatingStyle, score: u8, comment: String },
+    Asked {
+        style: RatingStyle,
+    },
+    Answered {
+        style: RatingStyle,
+        score: u8,
+        comment: String,
+    },
     Dismissed,
 }
 
@@ -116,19 +122,34 @@ pub enum Command {
     JoinInvisibly,
     Take,
     /// `to_available` is the server's reading of the receiver's presence.
-    Forward { to: StaffRef, note: String, to_available: bool },
+    Forward {
+        to: StaffRef,
+        note: String,
+        to_available: bool,
+    },
     AcceptForward,
     DeclineForward,
     /// `to_online` is the server's reading of the invitee's presence.
-    Invite { to: StaffRef, note: String, to_online: bool },
+    Invite {
+        to: StaffRef,
+        note: String,
+        to_online: bool,
+    },
     AcceptInvite,
     DeclineInvite,
     Leave,
-    AskRating { style: RatingStyle },
-    Rate { score: u8, comment: String },
+    AskRating {
+        style: RatingStyle,
+    },
+    Rate {
+        score: u8,
+        comment: String,
+    },
     DismissRating,
     End,
-    Send { body: String },
+    Send {
+        body: String,
+    },
     /// Lapse the offers and invitations whose time is up.
     Expire,
 }
@@ -233,24 +254,66 @@ pub enum Author {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Event {
-    Accepted { staff: StaffRef },
-    Joined { staff: StaffRef },
-    MonitorJoined { staff: StaffRef },
-    MonitorLeft { staff: StaffRef },
-    Taken { staff: StaffRef, previous: Option<StaffRef> },
-    ForwardOffered { offer: Offer },
-    ForwardDeclined { offer: Offer },
-    ForwardLapsed { offer: Offer },
-    Forwarded { from: StaffRef, to: StaffRef },
-    Invited { offer: Offer },
-    InvitationDeclined { offer: Offer },
-    InvitationLapsed { offer: Offer },
-    Left { staff: StaffRef, new_owner: Option<StaffRef> },
-    RatingRequested { by: StaffRef, style: RatingStyle },
-    Rated { style: RatingStyle, score: u8, comment: String },
+    Accepted {
+        staff: StaffRef,
+    },
+    Joined {
+        staff: StaffRef,
+    },
+    MonitorJoined {
+        staff: StaffRef,
+    },
+    MonitorLeft {
+        staff: StaffRef,
+    },
+    Taken {
+        staff: StaffRef,
+        previous: Option<StaffRef>,
+    },
+    ForwardOffered {
+        offer: Offer,
+    },
+    ForwardDeclined {
+        offer: Offer,
+    },
+    ForwardLapsed {
+        offer: Offer,
+    },
+    Forwarded {
+        from: StaffRef,
+        to: StaffRef,
+    },
+    Invited {
+        offer: Offer,
+    },
+    InvitationDeclined {
+        offer: Offer,
+    },
+    InvitationLapsed {
+        offer: Offer,
+    },
+    Left {
+        staff: StaffRef,
+        new_owner: Option<StaffRef>,
+    },
+    RatingRequested {
+        by: StaffRef,
+        style: RatingStyle,
+    },
+    Rated {
+        style: RatingStyle,
+        score: u8,
+        comment: String,
+    },
     RatingDismissed,
-    Message { author: Author, body: String },
-    Ended { by: Option<Author>, reason: EndReason },
+    Message {
+        author: Author,
+        body: String,
+    },
+    Ended {
+        by: Option<Author>,
+        reason: EndReason,
+    },
 }
 
 impl Event {
@@ -300,7 +363,10 @@ impl Event {
                 format!("{} declined the invitation", offer.to.name)
             }
             Event::InvitationLapsed { offer } => {
-                format!("The invitation to {} was not answered in time", offer.to.name)
+                format!(
+                    "The invitation to {} was not answered in time",
+                    offer.to.name
+                )
             }
             Event::RatingRequested { .. } => "Rating requested".to_string(),
             Event::RatingDismissed => "Rating dismissed".to_string(),
@@ -385,11 +451,17 @@ impl ChatState {
     }
 
     pub fn role_of(&self, staff: StaffId) -> Option<Role> {
-        self.members.iter().find(|m| m.staff.id == staff).map(|m| m.role)
+        self.members
+            .iter()
+            .find(|m| m.staff.id == staff)
+            .map(|m| m.role)
     }
 
     pub fn owner(&self) -> Option<&StaffRef> {
-        self.members.iter().find(|m| m.role == Role::Owner).map(|m| &m.staff)
+        self.members
+            .iter()
+            .find(|m| m.role == Role::Owner)
+            .map(|m| &m.staff)
     }
 
     /// Owner and participants: the staff the visitor knows about.
@@ -582,7 +654,11 @@ pub fn decide(
             staff: me()?,
             previous: state.owner().cloned(),
         }],
-        Command::Forward { to, note, to_available } => {
+        Command::Forward {
+            to,
+            note,
+            to_available,
+        } => {
             let me = me()?;
             check_target(state, &me, to)?;
             check_note(note)?;
@@ -608,7 +684,11 @@ pub fn decide(
         Command::DeclineForward => vec![Event::ForwardDeclined {
             offer: state.forward.clone().ok_or(Refusal::NoOffer)?,
         }],
-        Command::Invite { to, note, to_online } => {
+        Command::Invite {
+            to,
+            note,
+            to_online,
+        } => {
             let me = me()?;
             check_target(state, &me, to)?;
             check_note(note)?;
@@ -643,8 +723,10 @@ pub fn decide(
             if state.role_of(me.id) == Some(Role::Monitor) {
                 vec![Event::MonitorLeft { staff: me }]
             } else {
-                let remaining: Vec<&Member> =
-                    state.visible_staff().filter(|m| m.staff.id != me.id).collect();
+                let remaining: Vec<&Member> = state
+                    .visible_staff()
+                    .filter(|m| m.staff.id != me.id)
+                    .collect();
                 let was_owner = state.role_of(me.id) == Some(Role::Owner);
                 let new_owner = if was_owner {
                     remaining
@@ -694,7 +776,9 @@ pub fn decide(
             let mut events = Vec::new();
             if let Some(offer) = &state.forward {
                 if now > offer.expires_at {
-                    events.push(Event::ForwardLapsed { offer: offer.clone() });
+                    events.push(Event::ForwardLapsed {
+                        offer: offer.clone(),
+                    });
                 }
             }
             for inv in &state.invitations {
@@ -756,7 +840,11 @@ pub fn apply(state: &mut ChatState, event: &Event, now: Millis) {
         }
         Event::Left { staff, new_owner } => {
             remove_member(state, staff.id);
-            if state.forward.as_ref().is_some_and(|o| o.from.id == staff.id) {
+            if state
+                .forward
+                .as_ref()
+                .is_some_and(|o| o.from.id == staff.id)
+            {
                 state.forward = None;
             }
             if let Some(next) = new_owner {
@@ -766,7 +854,11 @@ pub fn apply(state: &mut ChatState, event: &Event, now: Millis) {
             }
         }
         Event::RatingRequested { style, .. } => state.rating = Rating::Asked { style: *style },
-        Event::Rated { style, score, comment } => {
+        Event::Rated {
+            style,
+            score,
+            comment,
+        } => {
             state.rating = Rating::Answered {
                 style: *style,
                 score: *score,

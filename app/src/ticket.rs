@@ -95,19 +95,32 @@ pub enum MailState {
         last_error: Option<String>,
         next_attempt_at: Millis,
     },
-    Sent { at: Millis },
+    Sent {
+        at: Millis,
+    },
     /// Given up after repeated failures.
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
     /// No SMTP server is configured: written as an .eml file in the data directory instead.
-    WrittenToDisk { at: Millis, path: String },
+    WrittenToDisk {
+        at: Millis,
+        path: String,
+    },
 }
 
 impl MailState {
     /// A short description for staff: "queued", "sent", "failed: …", "written to disk".
     pub fn describe(&self) -> String {
         match self {
-            MailState::Queued { last_error: None, .. } => "queued".to_string(),
-            MailState::Queued { attempts, last_error: Some(e), .. } => {
+            MailState::Queued {
+                last_error: None, ..
+            } => "queued".to_string(),
+            MailState::Queued {
+                attempts,
+                last_error: Some(e),
+                ..
+            } => {
                 format!("queued, retrying after {attempts} failed attempts (last error: {e})")
             }
             MailState::Sent { .. } => "sent".to_string(),
@@ -211,7 +224,10 @@ mod tests {
 
     #[test]
     fn subjects_are_one_line() {
-        assert_eq!(one_line("  Where is\r\n my   order?\n"), "Where is my order?");
+        assert_eq!(
+            one_line("  Where is\r\n my   order?\n"),
+            "Where is my order?"
+        );
         assert_eq!(label(1042), "#1042");
     }
 }

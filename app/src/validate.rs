@@ -26,9 +26,9 @@ fn err(field: &str, message: impl Into<String>) -> FieldError {
 /// none of the characters that could break an email header.
 pub fn is_valid_email(email: &str) -> bool {
     if email.chars().count() > MAX_EMAIL_CHARS
-        || email
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"'))
+        || email.chars().any(|c| {
+            c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"')
+        })
     {
         return false;
     }
@@ -48,9 +48,18 @@ fn text(field: &str, label: &str, value: &str, max: usize, errors: &mut Vec<Fiel
     if value.is_empty() {
         errors.push(err(field, format!("Please enter your {label}.")));
     } else if value.chars().count() > max {
-        errors.push(err(field, format!("Please keep your {label} under {max} characters.")));
-    } else if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        errors.push(err(field, format!("Your {label} contains characters we cannot accept.")));
+        errors.push(err(
+            field,
+            format!("Please keep your {label} under {max} characters."),
+        ));
+    } else if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        errors.push(err(
+            field,
+            format!("Your {label} contains characters we cannot accept."),
+        ));
     }
 }
 
@@ -66,14 +75,22 @@ pub fn pre_chat(name: &str, email: &str, question: &str) -> Vec<FieldError> {
     } else if !is_valid_email(email.trim()) {
         errors.push(err("email", "Please enter a valid email address."));
     }
-    text("question", "question", question, MAX_QUESTION_CHARS, &mut errors);
+    text(
+        "question",
+        "question",
+        question,
+        MAX_QUESTION_CHARS,
+        &mut errors,
+    );
     errors
 }
 
 pub fn client_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= MAX_CLIENT_ID_CHARS
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 #[cfg(test)]
@@ -86,9 +103,17 @@ mod tests {
             assert!(is_valid_email(ok), "{ok}");
         }
         for bad in [
-            "", "ann", "ann@", "@example.com", "ann@example", "ann@@example.com",
-            "ann lee@example.com", "ann@example.com\r\nBcc: x@y.z", "a<b>@example.com",
-            "ann@.example.com", "ann@example..com",
+            "",
+            "ann",
+            "ann@",
+            "@example.com",
+            "ann@example",
+            "ann@@example.com",
+            "ann lee@example.com",
+            "ann@example.com\r\nBcc: x@y.z",
+            "a<b>@example.com",
+            "ann@.example.com",
+            "ann@example..com",
         ] {
             assert!(!is_valid_email(bad), "{bad:?}");
         }
@@ -101,8 +126,14 @@ mod tests {
         assert_eq!(fields, ["name", "email", "question"]);
         assert!(pre_chat("Ann", "ann@example.com", "Where is my order?").is_empty());
         let long = "x".repeat(MAX_QUESTION_CHARS + 1);
-        assert_eq!(pre_chat("Ann", "ann@example.com", &long)[0].field, "question");
-        assert_eq!(pre_chat("Ann\nBcc", "ann@example.com", "q")[0].field, "name");
+        assert_eq!(
+            pre_chat("Ann", "ann@example.com", &long)[0].field,
+            "question"
+        );
+        assert_eq!(
+            pre_chat("Ann\nBcc", "ann@example.com", "q")[0].field,
+            "name"
+        );
     }
 
     #[test]

@@ -49,10 +49,26 @@ pub mod suite {
     }
 
     /// Creates a waiting chat whose event 1 is the visitor's question.
-    async fn chat(store: &Arc<dyn Store>, token_hash: &str, question: &str, now: i64) -> ChatSummary {
-        let first = Event::Message { author: Author::Visitor, body: question.into() };
-        let new = NewChat { token_hash: token_hash.into(), visitor: visitor("Vera", question), route: Route::Everyone };
-        store.create_chat(new, first, now).await.expect("create chat").0
+    async fn chat(
+        store: &Arc<dyn Store>,
+        token_hash: &str,
+        question: &str,
+        now: i64,
+    ) -> ChatSummary {
+        let first = Event::Message {
+            author: Author::Visitor,
+            body: question.into(),
+        };
+        let new = NewChat {
+            token_hash: token_hash.into(),
+            visitor: visitor("Vera", question),
+            route: Route::Everyone,
+        };
+        store
+            .create_chat(new, first, now)
+            .await
+            .expect("create chat")
+            .0
     }
 
     /// Runs a command through the rules inside the store's transaction.
@@ -92,33 +108,59 @@ pub mod suite {
         assert_ne!(sales.id, billing.id);
         assert_eq!(sales.name, "Sales");
         // Listed by name.
-        assert_eq!(store.departments().await.unwrap(), vec![billing.clone(), sales.clone()]);
-        assert_eq!(store.department(sales.id).await.unwrap(), Some(sales.clone()));
-        assert_eq!(store.department(sales.id + billing.id + 100).await.unwrap(), None);
+        assert_eq!(
+            store.departments().await.unwrap(),
+            vec![billing.clone(), sales.clone()]
+        );
+        assert_eq!(
+            store.department(sales.id).await.unwrap(),
+            Some(sales.clone())
+        );
+        assert_eq!(
+            store.department(sales.id + billing.id + 100).await.unwrap(),
+            None
+        );
 
         for taken in ["Sales", "sALES"] {
             match store.add_department(taken, NOW).await {
                 Err(StoreError::Conflict(message)) => assert!(message.contains(taken), "{message}"),
-                other => panic!("a second {taken:?} should conflict, got {:?}", other.map(|d| d.id)),
+                other => panic!(
+                    "a second {taken:?} should conflict, got {:?}",
+                    other.map(|d| d.id)
+                ),
             }
         }
-        assert_eq!(store.departments().await.unwrap().len(), 2, "a conflict adds nothing");
+        assert_eq!(
+            store.departments().await.unwrap().len(),
+            2,
+            "a conflict adds nothing"
+        );
     }
 
     pub async fn staff_accounts(store: Arc<dyn Store>) {
         let sales = store.add_department("Sales", NOW).await.unwrap();
         let billing = store.add_department("Billing", NOW).await.unwrap();
         let alice = store
-            .add_staff(new_staff("Alice", "alice@example.com", vec![sales.id, billing.id]), NOW)
+            .add_staff(
+                new_staff("Alice", "alice@example.com", vec![sales.id, billing.id]),
+                NOW,
+            )
             .await
             .unwrap();
         assert_eq!(alice.name, "Alice");
         assert_eq!(alice.email, "alice@example.com");
         assert!(!alice.is_admin);
-        let bob = store.add_staff(new_staff("Bob", "bob@example.com", vec![]), NOW).await.unwrap();
+        let bob = store
+            .add_staff(new_staff("Bob", "bob@example.com", vec![]), NOW)
+            .await
+            .unwrap();
         assert_ne!(alice.id, bob.id);
 
-        let (found, hash) = store.staff_by_email("alice@example.com").await.unwrap().expect("found");
+        let (found, hash) = store
+            .staff_by_email("alice@example.com")
+            .await
+            .unwrap()
+            .expect("found");
         assert_eq!((found, hash.as_str()), (alice.clone(), "not-a-real-hash"));
         let (found, _) = store
             .staff_by_email("ALICE@Example.com")
@@ -126,40 +168,85 @@ pub mod suite {
             .unwrap()
             .expect("emails match whatever their case");
         assert_eq!(found.id, alice.id);
-        assert!(store.staff_by_email("carol@example.com").await.unwrap().is_none());
+        assert!(store
+            .staff_by_email("carol@example.com")
+            .await
+            .unwrap()
+            .is_none());
 
         let directory = store.staff_directory().await.unwrap();
-        let entry = directory.iter().find(|s| s.id == alice.id).expect("alice in the directory");
+        let entry = directory
+            .iter()
+            .find(|s| s.id == alice.id)
+            .expect("alice in the directory");
         let mut departments = entry.departments.clone();
         departments.sort();
         let mut expected = vec![sales.id, billing.id];
         expected.sort();
         assert_eq!(departments, expected);
         assert_eq!(entry.status, Status::Online);
-        assert!(directory.iter().find(|s| s.id == bob.id).unwrap().departments.is_empty());
+        assert!(directory
+            .iter()
+            .find(|s| s.id == bob.id)
+            .unwrap()
+            .departments
+            .is_empty());
 
         for email in ["alice@example.com", "Alice@EXAMPLE.com"] {
-            match store.add_staff(new_staff("Alice Again", email, vec![sales.id]), NOW).await {
+            match store
+                .add_staff(new_staff("Alice Again", email, vec![sales.id]), NOW)
+                .await
+            {
                 Err(StoreError::Conflict(message)) => assert!(message.contains(email), "{message}"),
-                other => panic!("a second {email} should conflict, got {:?}", other.map(|m| m.id)),
+                other => panic!(
+                    "a second {email} should conflict, got {:?}",
+                    other.map(|m| m.id)
+                ),
             }
         }
-        assert_eq!(store.staff_directory().await.unwrap().len(), 2, "a conflict adds nobody");
+        assert_eq!(
+            store.staff_directory().await.unwrap().len(),
+            2,
+            "a conflict adds nobody"
+        );
     }
 
     pub async fn sessions(store: Arc<dyn Store>) {
-        let alice = store.add_staff(new_staff("Alice", "alice@example.com", vec![]), NOW).await.unwrap();
+        let alice = store
+            .add_staff(new_staff("Alice", "alice@example.com", vec![]), NOW)
+            .await
+            .unwrap();
         let expires = NOW + 60_000;
-        store.add_session("hash-1", alice.id, NOW, expires).await.unwrap();
-        store.add_session("hash-2", alice.id, NOW, expires).await.unwrap();
+        store
+            .add_session("hash-1", alice.id, NOW, expires)
+            .await
+            .unwrap();
+        store
+            .add_session("hash-2", alice.id, NOW, expires)
+            .await
+            .unwrap();
 
-        assert_eq!(store.session_staff("hash-1", NOW).await.unwrap(), Some(alice.clone()));
-        assert_eq!(store.session_staff("hash-1", expires - 1).await.unwrap(), Some(alice.clone()));
-        assert_eq!(store.session_staff("hash-1", expires).await.unwrap(), None, "expired");
+        assert_eq!(
+            store.session_staff("hash-1", NOW).await.unwrap(),
+            Some(alice.clone())
+        );
+        assert_eq!(
+            store.session_staff("hash-1", expires - 1).await.unwrap(),
+            Some(alice.clone())
+        );
+        assert_eq!(
+            store.session_staff("hash-1", expires).await.unwrap(),
+            None,
+            "expired"
+        );
         assert_eq!(store.session_staff("unknown", NOW).await.unwrap(), None);
 
         store.delete_session("hash-1").await.unwrap();
-        assert_eq!(store.session_staff("hash-1", NOW).await.unwrap(), None, "deleted");
+        assert_eq!(
+            store.session_staff("hash-1", NOW).await.unwrap(),
+            None,
+            "deleted"
+        );
         assert_eq!(
             store.session_staff("hash-2", NOW).await.unwrap(),
             Some(alice),
@@ -172,14 +259,23 @@ pub mod suite {
         let alice = staff(&store, "Alice").await;
         let bob = staff(&store, "Bob").await;
         let sales = store.add_department("Sales", NOW).await.unwrap();
-        let first = Event::Message { author: Author::Visitor, body: "Where is my order?".into() };
+        let first = Event::Message {
+            author: Author::Visitor,
+            body: "Where is my order?".into(),
+        };
         let new = NewChat {
             token_hash: "token-a".into(),
-            visitor: Visitor { department: Some(sales.clone()), ..visitor("Vera", "Where is my order?") },
+            visitor: Visitor {
+                department: Some(sales.clone()),
+                ..visitor("Vera", "Where is my order?")
+            },
             route: Route::Department(sales.id),
         };
         let (summary, event) = store.create_chat(new, first.clone(), NOW).await.unwrap();
-        assert_eq!((event.seq, &event.event, event.client_id.as_deref()), (1, &first, None));
+        assert_eq!(
+            (event.seq, &event.event, event.client_id.as_deref()),
+            (1, &first, None)
+        );
         assert_eq!(summary.last_seq, 1);
         assert_eq!(summary.phase(), Phase::Waiting);
         assert_eq!(summary.route, Route::Department(sales.id));
@@ -188,33 +284,83 @@ pub mod suite {
         assert_eq!(store.chat(summary.id).await.unwrap(), Some(summary.clone()));
         assert_eq!(store.chat(summary.id + 1000).await.unwrap(), None);
 
-        assert!(store.chat_token_matches(summary.id, "token-a").await.unwrap());
-        assert!(!store.chat_token_matches(summary.id, "token-b").await.unwrap());
+        assert!(store
+            .chat_token_matches(summary.id, "token-a")
+            .await
+            .unwrap());
+        assert!(!store
+            .chat_token_matches(summary.id, "token-b")
+            .await
+            .unwrap());
         let other = chat(&store, "token-b", "Another one", NOW + 1).await;
-        assert!(!store.chat_token_matches(summary.id, "token-b").await.unwrap(), "tokens are per chat");
+        assert!(
+            !store
+                .chat_token_matches(summary.id, "token-b")
+                .await
+                .unwrap(),
+            "tokens are per chat"
+        );
         assert!(store.chat_token_matches(other.id, "token-b").await.unwrap());
 
         // Accept (everyone), an invitation (staff only), a message (everyone).
         let as_alice = Actor::Staff(alice.clone());
-        command(&store, summary.id, &as_alice, Command::Accept, None).await.unwrap();
-        let invite = Command::Invite { to: bob.clone(), note: "help?".into(), to_online: true };
-        let applied = command(&store, summary.id, &as_alice, invite, None).await.unwrap();
+        command(&store, summary.id, &as_alice, Command::Accept, None)
+            .await
+            .unwrap();
+        let invite = Command::Invite {
+            to: bob.clone(),
+            note: "help?".into(),
+            to_online: true,
+        };
+        let applied = command(&store, summary.id, &as_alice, invite, None)
+            .await
+            .unwrap();
         assert!(matches!(applied.events[..], [ref e] if matches!(e.event, Event::Invited { .. })));
-        command(&store, summary.id, &as_alice, send("On its way"), Some("m-1")).await.unwrap();
+        command(
+            &store,
+            summary.id,
+            &as_alice,
+            send("On its way"),
+            Some("m-1"),
+        )
+        .await
+        .unwrap();
 
         let staff_view = store.events_after(summary.id, 0, true).await.unwrap();
         assert_eq!(seqs(&staff_view), vec![1, 2, 3, 4]);
         assert!(matches!(staff_view[2].event, Event::Invited { .. }));
         let visitor_view = store.events_after(summary.id, 0, false).await.unwrap();
-        assert_eq!(seqs(&visitor_view), vec![1, 2, 4], "the invitation is for staff only");
-        assert!(visitor_view.iter().all(|e| e.event.audience() == rules::Audience::Everyone));
-        assert_eq!(seqs(&store.events_after(summary.id, 2, false).await.unwrap()), vec![4]);
-        assert_eq!(seqs(&store.events_after(summary.id, 3, true).await.unwrap()), vec![4]);
-        assert!(store.events_after(summary.id, 4, true).await.unwrap().is_empty());
+        assert_eq!(
+            seqs(&visitor_view),
+            vec![1, 2, 4],
+            "the invitation is for staff only"
+        );
+        assert!(visitor_view
+            .iter()
+            .all(|e| e.event.audience() == rules::Audience::Everyone));
+        assert_eq!(
+            seqs(&store.events_after(summary.id, 2, false).await.unwrap()),
+            vec![4]
+        );
+        assert_eq!(
+            seqs(&store.events_after(summary.id, 3, true).await.unwrap()),
+            vec![4]
+        );
+        assert!(store
+            .events_after(summary.id, 4, true)
+            .await
+            .unwrap()
+            .is_empty());
         assert_eq!(staff_view[3].client_id.as_deref(), Some("m-1"));
         // Events of one chat never show up in another.
-        assert_eq!(seqs(&store.events_after(other.id, 0, true).await.unwrap()), vec![1]);
-        assert_eq!(bodies(&store.events_after(other.id, 0, true).await.unwrap()), ["Another one"]);
+        assert_eq!(
+            seqs(&store.events_after(other.id, 0, true).await.unwrap()),
+            vec![1]
+        );
+        assert_eq!(
+            bodies(&store.events_after(other.id, 0, true).await.unwrap()),
+            ["Another one"]
+        );
     }
 
     pub async fn apply_stores_and_refuses(store: Arc<dyn Store>) {
@@ -225,8 +371,14 @@ pub mod suite {
         // A decision of several events: consecutive sequence numbers, in order.
         let two = |_: &rules::ChatState| {
             Ok(vec![
-                Event::Message { author: Author::Visitor, body: "one".into() },
-                Event::Message { author: Author::Visitor, body: "two".into() },
+                Event::Message {
+                    author: Author::Visitor,
+                    body: "one".into(),
+                },
+                Event::Message {
+                    author: Author::Visitor,
+                    body: "two".into(),
+                },
             ])
         };
         let applied = store.apply(c.id, NOW + 5, None, None, &two).await.unwrap();
@@ -235,10 +387,15 @@ pub mod suite {
         assert_eq!(applied.chat.last_seq, 3);
         assert!(applied.chat.version > c.version);
         assert!(applied.events.iter().all(|e| e.at == NOW + 5));
-        assert_eq!(bodies(&store.events_after(c.id, 0, false).await.unwrap()), ["Hello?", "one", "two"]);
+        assert_eq!(
+            bodies(&store.events_after(c.id, 0, false).await.unwrap()),
+            ["Hello?", "one", "two"]
+        );
 
         // The state is persisted.
-        let accepted = command(&store, c.id, &as_alice, Command::Accept, None).await.unwrap();
+        let accepted = command(&store, c.id, &as_alice, Command::Accept, None)
+            .await
+            .unwrap();
         assert_eq!(seqs(&accepted.events), vec![4]);
         let stored = store.chat(c.id).await.unwrap().unwrap();
         assert_eq!(stored.phase(), Phase::Active);
@@ -248,19 +405,47 @@ pub mod suite {
         // A refusal changes nothing.
         let before = store.chat(c.id).await.unwrap().unwrap();
         let refused = command(&store, c.id, &as_alice, Command::Accept, None).await;
-        assert!(matches!(refused, Err(StoreError::Refused(Refusal::NotWaiting))), "{:?}", refused.err());
-        let refuse_anyway = |_: &rules::ChatState| Err(Refusal::ChatEnded);
-        let audit = AuditNote { staff_id: alice.id, staff_name: alice.name.clone(), op: "Refused".into(), detail: String::new() };
-        assert!(store.apply(c.id, NOW, Some("r-1"), Some(audit), &refuse_anyway).await.is_err());
-        assert_eq!(store.chat(c.id).await.unwrap().unwrap(), before);
-        assert_eq!(seqs(&store.events_after(c.id, 0, true).await.unwrap()), vec![1, 2, 3, 4]);
         assert!(
-            store.audit(100, None).await.unwrap().iter().all(|a| a.op != "Refused"),
+            matches!(refused, Err(StoreError::Refused(Refusal::NotWaiting))),
+            "{:?}",
+            refused.err()
+        );
+        let refuse_anyway = |_: &rules::ChatState| Err(Refusal::ChatEnded);
+        let audit = AuditNote {
+            staff_id: alice.id,
+            staff_name: alice.name.clone(),
+            op: "Refused".into(),
+            detail: String::new(),
+        };
+        assert!(store
+            .apply(c.id, NOW, Some("r-1"), Some(audit), &refuse_anyway)
+            .await
+            .is_err());
+        assert_eq!(store.chat(c.id).await.unwrap().unwrap(), before);
+        assert_eq!(
+            seqs(&store.events_after(c.id, 0, true).await.unwrap()),
+            vec![1, 2, 3, 4]
+        );
+        assert!(
+            store
+                .audit(100, None)
+                .await
+                .unwrap()
+                .iter()
+                .all(|a| a.op != "Refused"),
             "a refused command leaves no audit line"
         );
 
         // A message with a client id is stored once; the retry names the first.
-        let first = command(&store, c.id, &Actor::Visitor, send("retry me"), Some("cid-1")).await.unwrap();
+        let first = command(
+            &store,
+            c.id,
+            &Actor::Visitor,
+            send("retry me"),
+            Some("cid-1"),
+        )
+        .await
+        .unwrap();
         assert_eq!(seqs(&first.events), vec![5]);
         assert_eq!(first.events[0].client_id.as_deref(), Some("cid-1"));
         let before = store.chat(c.id).await.unwrap().unwrap();
@@ -269,42 +454,110 @@ pub mod suite {
             decided.store(true, std::sync::atomic::Ordering::SeqCst);
             rules::decide(state, &Actor::Visitor, &send("retry me, changed"), NOW)
         };
-        let again = store.apply(c.id, NOW, Some("cid-1"), None, &watch).await.unwrap();
+        let again = store
+            .apply(c.id, NOW, Some("cid-1"), None, &watch)
+            .await
+            .unwrap();
         assert_eq!(again.duplicate_of, Some(5));
         assert!(again.events.is_empty());
-        assert!(!decided.load(std::sync::atomic::Ordering::SeqCst), "a duplicate is not decided again");
-        assert_eq!(store.chat(c.id).await.unwrap().unwrap().last_seq, before.last_seq);
-        assert_eq!(bodies(&store.events_after(c.id, 4, true).await.unwrap()), ["retry me"]);
+        assert!(
+            !decided.load(std::sync::atomic::Ordering::SeqCst),
+            "a duplicate is not decided again"
+        );
+        assert_eq!(
+            store.chat(c.id).await.unwrap().unwrap().last_seq,
+            before.last_seq
+        );
+        assert_eq!(
+            bodies(&store.events_after(c.id, 4, true).await.unwrap()),
+            ["retry me"]
+        );
         // The same client id in another chat is another message.
         let d = chat(&store, "t2", "Other chat", NOW).await;
-        let other = command(&store, d.id, &Actor::Visitor, send("retry me"), Some("cid-1")).await.unwrap();
+        let other = command(
+            &store,
+            d.id,
+            &Actor::Visitor,
+            send("retry me"),
+            Some("cid-1"),
+        )
+        .await
+        .unwrap();
         assert_eq!((other.duplicate_of, seqs(&other.events)), (None, vec![2]));
 
         // Only messages carry the client id; an unknown chat is NotFound.
-        let next = command(&store, c.id, &as_alice, Command::AskRating { style: rules::RatingStyle::Star }, Some("cid-2")).await.unwrap();
+        let next = command(
+            &store,
+            c.id,
+            &as_alice,
+            Command::AskRating {
+                style: rules::RatingStyle::Star,
+            },
+            Some("cid-2"),
+        )
+        .await
+        .unwrap();
         assert_eq!(next.events[0].client_id, None);
         let missing = command(&store, c.id + d.id + 100, &as_alice, Command::Join, None).await;
-        assert!(matches!(missing, Err(StoreError::NotFound)), "{:?}", missing.err());
+        assert!(
+            matches!(missing, Err(StoreError::NotFound)),
+            "{:?}",
+            missing.err()
+        );
     }
 
     pub async fn actor_only_events_change_state_but_are_not_stored(store: Arc<dyn Store>) {
         let alice = staff(&store, "Alice").await;
         let bob = staff(&store, "Bob").await;
         let c = chat(&store, "t", "Hello?", NOW).await;
-        command(&store, c.id, &Actor::Staff(alice.clone()), Command::Accept, None).await.unwrap();
+        command(
+            &store,
+            c.id,
+            &Actor::Staff(alice.clone()),
+            Command::Accept,
+            None,
+        )
+        .await
+        .unwrap();
         let before = store.chat(c.id).await.unwrap().unwrap();
-        let audit = AuditNote { staff_id: bob.id, staff_name: bob.name.clone(), op: "JoinInvisibly".into(), detail: String::new() };
-        let decide = |state: &rules::ChatState| rules::decide(state, &Actor::Staff(bob.clone()), &Command::JoinInvisibly, NOW);
-        let applied = store.apply(c.id, NOW + 1, None, Some(audit), &decide).await.unwrap();
-        assert!(applied.events.is_empty(), "a monitor's joining is not in the transcript");
+        let audit = AuditNote {
+            staff_id: bob.id,
+            staff_name: bob.name.clone(),
+            op: "JoinInvisibly".into(),
+            detail: String::new(),
+        };
+        let decide = |state: &rules::ChatState| {
+            rules::decide(
+                state,
+                &Actor::Staff(bob.clone()),
+                &Command::JoinInvisibly,
+                NOW,
+            )
+        };
+        let applied = store
+            .apply(c.id, NOW + 1, None, Some(audit), &decide)
+            .await
+            .unwrap();
+        assert!(
+            applied.events.is_empty(),
+            "a monitor's joining is not in the transcript"
+        );
         let after = store.chat(c.id).await.unwrap().unwrap();
         assert_eq!(after.last_seq, before.last_seq);
-        assert_eq!(after.version, before.version, "no trace, not even in the version");
+        assert_eq!(
+            after.version, before.version,
+            "no trace, not even in the version"
+        );
         assert_eq!(after.role_of(bob.id), Some(Role::Monitor));
-        assert_eq!(seqs(&store.events_after(c.id, 0, true).await.unwrap()), vec![1, 2]);
+        assert_eq!(
+            seqs(&store.events_after(c.id, 0, true).await.unwrap()),
+            vec![1, 2]
+        );
         let audit = store.audit(10, None).await.unwrap();
         assert!(
-            audit.iter().any(|a| a.op == "JoinInvisibly" && a.staff_id == Some(bob.id) && a.chat_id == Some(c.id)),
+            audit.iter().any(|a| a.op == "JoinInvisibly"
+                && a.staff_id == Some(bob.id)
+                && a.chat_id == Some(c.id)),
             "the audit trail has it: {audit:?}"
         );
     }
@@ -321,7 +574,9 @@ pub mod suite {
             .map(|s| {
                 let store = store.clone();
                 let actor = Actor::Staff(s.clone());
-                tokio::spawn(async move { command(&store, c.id, &actor, Command::Accept, None).await })
+                tokio::spawn(
+                    async move { command(&store, c.id, &actor, Command::Accept, None).await },
+                )
             })
             .collect();
         let mut won = Vec::new();
@@ -336,7 +591,10 @@ pub mod suite {
         let after = store.chat(c.id).await.unwrap().unwrap();
         assert_eq!(after.state.owner(), Some(&won[0]));
         assert_eq!(after.state.members.len(), 1);
-        assert_eq!(seqs(&store.events_after(c.id, 0, true).await.unwrap()), vec![1, 2]);
+        assert_eq!(
+            seqs(&store.events_after(c.id, 0, true).await.unwrap()),
+            vec![1, 2]
+        );
     }
 
     /// Two staff take one chat at the same moment: both succeed, one after the other, and the
@@ -347,10 +605,20 @@ pub mod suite {
         let b = staff(&store, "Taker B").await;
         for round in 0..5 {
             let c = chat(&store, &format!("t-{round}"), "Hello?", NOW).await;
-            command(&store, c.id, &Actor::Staff(owner.clone()), Command::Accept, None).await.unwrap();
+            command(
+                &store,
+                c.id,
+                &Actor::Staff(owner.clone()),
+                Command::Accept,
+                None,
+            )
+            .await
+            .unwrap();
             let spawn = |who: StaffRef| {
                 let store = store.clone();
-                tokio::spawn(async move { command(&store, c.id, &Actor::Staff(who), Command::Take, None).await })
+                tokio::spawn(async move {
+                    command(&store, c.id, &Actor::Staff(who), Command::Take, None).await
+                })
             };
             let (ta, tb) = (spawn(a.clone()), spawn(b.clone()));
             let (ra, rb) = (ta.await.unwrap(), tb.await.unwrap());
@@ -360,13 +628,30 @@ pub mod suite {
             assert_eq!(rb.events.len(), 1);
 
             let after = store.chat(c.id).await.unwrap().unwrap();
-            let owners: Vec<_> = after.state.members.iter().filter(|m| m.role == Role::Owner).collect();
+            let owners: Vec<_> = after
+                .state
+                .members
+                .iter()
+                .filter(|m| m.role == Role::Owner)
+                .collect();
             assert_eq!(owners.len(), 1, "round {round}: {:?}", after.state.members);
             let events = store.events_after(c.id, 2, true).await.unwrap();
-            assert_eq!(seqs(&events), vec![3, 4], "round {round}: one after the other");
+            assert_eq!(
+                seqs(&events),
+                vec![3, 4],
+                "round {round}: one after the other"
+            );
             // The second take saw the first: it names the first taker as the previous owner.
-            let (Event::Taken { staff: first, previous: p1 }, Event::Taken { staff: second, previous: p2 }) =
-                (&events[0].event, &events[1].event)
+            let (
+                Event::Taken {
+                    staff: first,
+                    previous: p1,
+                },
+                Event::Taken {
+                    staff: second,
+                    previous: p2,
+                },
+            ) = (&events[0].event, &events[1].event)
             else {
                 panic!("round {round}: {events:?}");
             };
@@ -386,22 +671,51 @@ pub mod suite {
         let second = chat(&store, "t2", "Second", NOW + 1).await;
         let third = chat(&store, "t3", "Third", NOW + 2).await;
         let ids = |chats: Vec<ChatSummary>| chats.into_iter().map(|c| c.id).collect::<Vec<_>>();
-        assert_eq!(ids(store.open_chats().await.unwrap()), vec![first.id, second.id, third.id], "oldest first");
+        assert_eq!(
+            ids(store.open_chats().await.unwrap()),
+            vec![first.id, second.id, third.id],
+            "oldest first"
+        );
 
         // Ended with `End chat`.
-        command(&store, second.id, &as_alice, Command::Accept, None).await.unwrap();
-        command(&store, second.id, &as_alice, Command::End, None).await.unwrap();
+        command(&store, second.id, &as_alice, Command::Accept, None)
+            .await
+            .unwrap();
+        command(&store, second.id, &as_alice, Command::End, None)
+            .await
+            .unwrap();
         // Ended by the last staff member leaving: two events in one go.
-        command(&store, third.id, &as_alice, Command::Accept, None).await.unwrap();
-        let left = command(&store, third.id, &as_alice, Command::Leave, None).await.unwrap();
+        command(&store, third.id, &as_alice, Command::Accept, None)
+            .await
+            .unwrap();
+        let left = command(&store, third.id, &as_alice, Command::Leave, None)
+            .await
+            .unwrap();
         assert_eq!(seqs(&left.events), vec![3, 4]);
-        assert!(matches!(left.events[1].event, Event::Ended { reason: EndReason::LastStaffLeft, .. }));
+        assert!(matches!(
+            left.events[1].event,
+            Event::Ended {
+                reason: EndReason::LastStaffLeft,
+                ..
+            }
+        ));
 
         assert_eq!(ids(store.open_chats().await.unwrap()), vec![first.id]);
-        let ended = store.chat(second.id).await.unwrap().expect("ended chats are kept");
+        let ended = store
+            .chat(second.id)
+            .await
+            .unwrap()
+            .expect("ended chats are kept");
         assert_eq!(ended.phase(), Phase::Ended);
         // Nothing more happens in an ended chat.
-        let late = command(&store, second.id, &Actor::Visitor, send("hello?"), Some("late-1")).await;
+        let late = command(
+            &store,
+            second.id,
+            &Actor::Visitor,
+            send("hello?"),
+            Some("late-1"),
+        )
+        .await;
         assert!(matches!(late, Err(StoreError::Refused(Refusal::ChatEnded))));
     }
 
@@ -410,11 +724,23 @@ pub mod suite {
         let first = chat(&store, "t1", "First", NOW).await;
         let second = chat(&store, "t2", "Second", NOW).await;
         assert_eq!(first.offered_to, None);
-        store.set_offers(&[(first.id, Some(alice.id)), (second.id, None)]).await.unwrap();
-        assert_eq!(store.chat(first.id).await.unwrap().unwrap().offered_to, Some(alice.id));
-        assert_eq!(store.chat(second.id).await.unwrap().unwrap().offered_to, None);
+        store
+            .set_offers(&[(first.id, Some(alice.id)), (second.id, None)])
+            .await
+            .unwrap();
+        assert_eq!(
+            store.chat(first.id).await.unwrap().unwrap().offered_to,
+            Some(alice.id)
+        );
+        assert_eq!(
+            store.chat(second.id).await.unwrap().unwrap().offered_to,
+            None
+        );
         store.set_offers(&[(first.id, None)]).await.unwrap();
-        assert_eq!(store.chat(first.id).await.unwrap().unwrap().offered_to, None);
+        assert_eq!(
+            store.chat(first.id).await.unwrap().unwrap().offered_to,
+            None
+        );
         store.set_offers(&[]).await.unwrap();
     }
 }
@@ -463,6 +789,9 @@ mod sqlite {
             store.add_department("Sales", NOW).await.unwrap().id
         };
         let store = SqliteStore::open(&url).await.unwrap();
-        assert_eq!(store.department(id).await.unwrap().map(|d| d.name), Some("Sales".into()));
+        assert_eq!(
+            store.department(id).await.unwrap().map(|d| d.name),
+            Some("Sales".into())
+        );
     }
 }

@@ -35,7 +35,9 @@ pub fn source_ips(count: u8) -> Vec<IpAddr> {
 /// `count` source addresses from 127.0.0.`first`. A later run in the same process uses fresh
 /// ones: the sockets of an earlier run leave their ports in TIME_WAIT for a minute.
 pub fn source_ips_from(first: u8, count: u8) -> Vec<IpAddr> {
-    (0..count.max(1)).map(|i| IpAddr::V4(Ipv4Addr::new(127, 0, 0, first.saturating_add(i).max(2)))).collect()
+    (0..count.max(1))
+        .map(|i| IpAddr::V4(Ipv4Addr::new(127, 0, 0, first.saturating_add(i).max(2))))
+        .collect()
 }
 
 /// One chat as a visitor knows it.
@@ -123,7 +125,9 @@ impl Ledger {
     }
 
     fn on_message(&self, role: Role, body: &str) {
-        let Some((from_staff, id, sent)) = proto::parse_body(body) else { return };
+        let Some((from_staff, id, sent)) = proto::parse_body(body) else {
+            return;
+        };
         if id >= self.cap {
             return;
         }
@@ -140,7 +144,9 @@ impl Ledger {
     }
 
     fn on_ack(&self, client_id: &str) {
-        let Some(id) = proto::parse_client_id(client_id) else { return };
+        let Some(id) = proto::parse_client_id(client_id) else {
+            return;
+        };
         if id >= self.cap {
             return;
         }
@@ -153,7 +159,9 @@ impl Ledger {
     }
 
     fn settled(&self, i: usize) -> bool {
-        self.hits[i].load(Relaxed) > 0 && self.acks[i].load(Relaxed) > 0 && self.echoes[i].load(Relaxed) > 0
+        self.hits[i].load(Relaxed) > 0
+            && self.acks[i].load(Relaxed) > 0
+            && self.echoes[i].load(Relaxed) > 0
     }
 
     /// Waits until every message in `ids` reached the other party, came back to its sender and
@@ -177,7 +185,8 @@ impl Ledger {
     pub fn summary(&self, ids: std::ops::Range<u64>) -> Summary {
         let mut lat = Vec::with_capacity((ids.end - ids.start) as usize);
         let mut ack = Vec::with_capacity((ids.end - ids.start) as usize);
-        let (mut delivered, mut duplicated, mut lost, mut acked, mut echo_missing) = (0u64, 0u64, 0u64, 0u64, 0u64);
+        let (mut delivered, mut duplicated, mut lost, mut acked, mut echo_missing) =
+            (0u64, 0u64, 0u64, 0u64, 0u64);
         for id in ids.clone() {
             let i = id as usize;
             match self.hits[i].load(Relaxed) {
@@ -202,7 +211,11 @@ impl Ledger {
         }
         lat.sort_unstable();
         ack.sort_unstable();
-        let mean = if lat.is_empty() { 0.0 } else { lat.iter().map(|&v| v as f64).sum::<f64>() / lat.len() as f64 };
+        let mean = if lat.is_empty() {
+            0.0
+        } else {
+            lat.iter().map(|&v| v as f64).sum::<f64>() / lat.len() as f64
+        };
         Summary {
             sent: ids.end - ids.start,
             delivered,
@@ -260,13 +273,15 @@ pub async fn open_ws(server: SocketAddr, source: IpAddr, cookie: Option<&str>) -
         .write_buffer_size(0)
         .max_message_size(Some(256 << 20))
         .max_frame_size(Some(256 << 20));
-    let (ws, _) = tokio_tungstenite::client_async_with_config(request, stream, Some(config)).await?;
+    let (ws, _) =
+        tokio_tungstenite::client_async_with_config(request, stream, Some(config)).await?;
     Ok(ws)
 }
 
 /// The largest frame any socket received while greeting and watching (e.g. a staff socket's
 /// list of open chats), in bytes.
-pub static LARGEST_GREETING_FRAME: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+pub static LARGEST_GREETING_FRAME: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
 
 /// Reads frames until `done` says so; an error frame or a closed socket fails.
 async fn read_until(ws: &mut Ws, what: &str, mut done: impl FnMut(&Frame) -> bool) -> Result<()> {
@@ -348,16 +363,26 @@ fn on_text(text: &str, role: Role, ledger: &Ledger) {
             }
         }
         Ok(Frame::Ack { client_id, .. }) => ledger.on_ack(&client_id),
-        Ok(Frame::Error { code, message, client_id }) => {
-            ledger.error(format!("{code}: {message} ({})", client_id.unwrap_or_default()))
-        }
+        Ok(Frame::Error {
+            code,
+            message,
+            client_id,
+        }) => ledger.error(format!(
+            "{code}: {message} ({})",
+            client_id.unwrap_or_default()
+        )),
         Ok(_) => {}
         Err(e) => ledger.error(format!("unreadable frame: {e}")),
     }
 }
 
 /// Runs one socket until `stop` turns true or the socket closes.
-pub fn spawn_conn(ws: Ws, role: Role, ledger: Arc<Ledger>, mut stop: watch::Receiver<bool>) -> (Conn, JoinHandle<()>) {
+pub fn spawn_conn(
+    ws: Ws,
+    role: Role,
+    ledger: Arc<Ledger>,
+    mut stop: watch::Receiver<bool>,
+) -> (Conn, JoinHandle<()>) {
     let (tx, mut rx) = mpsc::unbounded_channel::<String>();
     let task = tokio::spawn(async move {
         let (mut sink, mut stream) = ws.split();
@@ -449,21 +474,32 @@ impl Fleet {
         let start = Instant::now();
         let sources = opts.sources.clone();
         let server = opts.server;
-        let opened: Vec<Result<Ws>> = futures::stream::iter(self.chats.clone().into_iter().enumerate())
-            .map(|(i, chat)| {
-                let source = sources[i % sources.len()];
-                async move {
-                    let mut ws = open_ws(server, source, None).await?;
-                    greet(&mut ws, proto::hello_visitor(chat.id, &chat.token), &[chat.id]).await?;
-                    Ok(ws)
-                }
-            })
-            .buffered(opts.parallel.max(1))
-            .collect()
-            .await;
+        let opened: Vec<Result<Ws>> =
+            futures::stream::iter(self.chats.clone().into_iter().enumerate())
+                .map(|(i, chat)| {
+                    let source = sources[i % sources.len()];
+                    async move {
+                        let mut ws = open_ws(server, source, None).await?;
+                        greet(
+                            &mut ws,
+                            proto::hello_visitor(chat.id, &chat.token),
+                            &[chat.id],
+                        )
+                        .await?;
+                        Ok(ws)
+                    }
+                })
+                .buffered(opts.parallel.max(1))
+                .collect()
+                .await;
         for ws in opened {
             let ws = ws.map_err(|e| err(format!("opening a visitor socket: {e}")))?;
-            let (conn, task) = spawn_conn(ws, Role::Visitor, self.ledger.clone(), self.stop.subscribe());
+            let (conn, task) = spawn_conn(
+                ws,
+                Role::Visitor,
+                self.ledger.clone(),
+                self.stop.subscribe(),
+            );
             self.visitors.push(conn);
             self.tasks.push(task);
         }
@@ -474,7 +510,11 @@ impl Fleet {
     pub async fn open_staff(&mut self, opts: &FleetOptions) -> Result<f64> {
         let start = Instant::now();
         let per = opts.chats_per_staff.clamp(1, 500);
-        let groups: Vec<Vec<i64>> = self.chats.chunks(per).map(|c| c.iter().map(|c| c.id).collect()).collect();
+        let groups: Vec<Vec<i64>> = self
+            .chats
+            .chunks(per)
+            .map(|c| c.iter().map(|c| c.id).collect())
+            .collect();
         let sources = opts.sources.clone();
         let server = opts.server;
         let cookie = opts.staff_cookie.clone();
@@ -495,7 +535,8 @@ impl Fleet {
             .await;
         for ws in opened {
             let ws = ws.map_err(|e| err(format!("opening a staff socket: {e}")))?;
-            let (conn, task) = spawn_conn(ws, Role::Staff, self.ledger.clone(), self.stop.subscribe());
+            let (conn, task) =
+                spawn_conn(ws, Role::Staff, self.ledger.clone(), self.stop.subscribe());
             self.staff.push(conn);
             self.tasks.push(task);
         }
@@ -532,7 +573,11 @@ impl Fleet {
                     &proto::client_id(id),
                     &proto::body(from_staff, id, now),
                 );
-                let conn = if from_staff { &self.staff[self.staff_of[chat]] } else { &self.visitors[chat] };
+                let conn = if from_staff {
+                    &self.staff[self.staff_of[chat]]
+                } else {
+                    &self.visitors[chat]
+                };
                 if conn.tx.send(frame).is_err() {
                     self.ledger.send_failed.fetch_add(1, Relaxed);
                 }
@@ -551,6 +596,7 @@ impl Fleet {
     pub async fn close(mut self) {
         let _ = self.stop.send(true);
         let tasks = std::mem::take(&mut self.tasks);
-        let _ = tokio::time::timeout(Duration::from_secs(20), futures::future::join_all(tasks)).await;
+        let _ =
+            tokio::time::timeout(Duration::from_secs(20), futures::future::join_all(tasks)).await;
     }
 }

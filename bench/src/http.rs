@@ -20,7 +20,12 @@ pub fn client() -> reqwest::Client {
 }
 
 /// Signs in; returns the `hd_session=<token>` pair for Cookie headers.
-pub async fn login(http: &reqwest::Client, base: &str, email: &str, password: &str) -> Result<String> {
+pub async fn login(
+    http: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> Result<String> {
     let r = http
         .post(format!("{base}/api/login"))
         .form(&[("email", email), ("password", password)])
@@ -37,7 +42,10 @@ pub async fn login(http: &reqwest::Client, base: &str, email: &str, password: &s
         .map(str::to_string);
     match cookie {
         Some(c) => Ok(c),
-        None => Err(err(format!("login failed ({status}): {}", r.text().await.unwrap_or_default()))),
+        None => Err(err(format!(
+            "login failed ({status}): {}",
+            r.text().await.unwrap_or_default()
+        ))),
     }
 }
 
@@ -63,7 +71,13 @@ pub async fn start_chat(http: &reqwest::Client, base: &str, n: usize) -> Result<
 }
 
 /// Staff operation on a chat (e.g. "Accept").
-pub async fn chat_op(http: &reqwest::Client, base: &str, cookie: &str, chat_id: i64, op: &str) -> Result<()> {
+pub async fn chat_op(
+    http: &reqwest::Client,
+    base: &str,
+    cookie: &str,
+    chat_id: i64,
+    op: &str,
+) -> Result<()> {
     let r = http
         .post(format!("{base}/api/chat_op"))
         .header(reqwest::header::COOKIE, cookie)
@@ -72,7 +86,10 @@ pub async fn chat_op(http: &reqwest::Client, base: &str, cookie: &str, chat_id: 
         .await?;
     let status = r.status();
     if !status.is_success() {
-        return Err(err(format!("chat_op {op} on {chat_id}: {status} {}", r.text().await.unwrap_or_default())));
+        return Err(err(format!(
+            "chat_op {op} on {chat_id}: {status} {}",
+            r.text().await.unwrap_or_default()
+        )));
     }
     Ok(())
 }

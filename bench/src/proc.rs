@@ -21,7 +21,6 @@ pub struct Running {
     pub what: &'static str,
 }
 
-
 impl Running {
     pub fn pid(&self) -> u32 {
         self.child.id()
@@ -74,7 +73,9 @@ impl Drop for Running {
 
 /// A port free on `ip` right now.
 pub fn free_port(ip: IpAddr) -> Result<u16> {
-    Ok(TcpListener::bind(SocketAddr::new(ip, 0))?.local_addr()?.port())
+    Ok(TcpListener::bind(SocketAddr::new(ip, 0))?
+        .local_addr()?
+        .port())
 }
 
 /// A new empty directory under the system's temporary directory.
@@ -94,7 +95,8 @@ fn server_env(cmd: &mut Command, data_dir: &Path, site_root: &Path, addr: Option
         .env("LEPTOS_ENV", "PROD")
         .env("RUST_LOG", "warn");
     if let Some(addr) = addr {
-        cmd.env("BIND_ADDR", addr.to_string()).env("LEPTOS_SITE_ADDR", addr.to_string());
+        cmd.env("BIND_ADDR", addr.to_string())
+            .env("LEPTOS_SITE_ADDR", addr.to_string());
     }
     // Experiments without editing the server, e.g. bench/scripts/nodelay.c (TCP_NODELAY on
     // accepted sockets): BENCH_SERVER_LD_PRELOAD=/tmp/libnodelay.so.
@@ -115,14 +117,27 @@ pub async fn start_server(bin: &Path, site_root: &Path, root: &Path) -> Result<R
     let data_dir = temp_dir("hd-bench")?;
     let log = data_dir.join("server.log");
     let mut add = Command::new(bin);
-    add.args(["staff", "add", "--name", "Bench Staff", "--email", STAFF_EMAIL, "--password", STAFF_PASSWORD, "--admin"])
-        .current_dir(root)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+    add.args([
+        "staff",
+        "add",
+        "--name",
+        "Bench Staff",
+        "--email",
+        STAFF_EMAIL,
+        "--password",
+        STAFF_PASSWORD,
+        "--admin",
+    ])
+    .current_dir(root)
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped());
     server_env(&mut add, &data_dir, site_root, None);
     let out = add.output()?;
     if !out.status.success() {
-        return Err(err(format!("`server staff add` failed: {}", String::from_utf8_lossy(&out.stderr))));
+        return Err(err(format!(
+            "`server staff add` failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )));
     }
     let addr = SocketAddr::new(SERVER_IP, free_port(SERVER_IP)?);
     let mut cmd = Command::new(bin);
@@ -132,7 +147,13 @@ pub async fn start_server(bin: &Path, site_root: &Path, root: &Path) -> Result<R
         .stderr(std::fs::File::create(data_dir.join("server.err"))?);
     server_env(&mut cmd, &data_dir, site_root, Some(addr));
     let child = cmd.spawn()?;
-    let mut running = Running { child, addr, data_dir: Some(data_dir.clone()), log: data_dir.join("server.err"), what: "server" };
+    let mut running = Running {
+        child,
+        addr,
+        data_dir: Some(data_dir.clone()),
+        log: data_dir.join("server.err"),
+        what: "server",
+    };
     wait_http(&mut running, "/healthz").await?;
     Ok(running)
 }
@@ -142,7 +163,10 @@ pub async fn start_relay(extra_args: &[String]) -> Result<Running> {
     let me = std::env::current_exe()?;
     let bin = me.with_file_name("relay");
     if !bin.exists() {
-        return Err(err(format!("{} not found: build with `cargo build -p bench --release`", bin.display())));
+        return Err(err(format!(
+            "{} not found: build with `cargo build -p bench --release`",
+            bin.display()
+        )));
     }
     let dir = temp_dir("hd-relay")?;
     let log = dir.join("relay.err");
@@ -155,7 +179,13 @@ pub async fn start_relay(extra_args: &[String]) -> Result<Running> {
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log)?)
         .spawn()?;
-    let mut running = Running { child, addr, data_dir: Some(dir), log, what: "relay" };
+    let mut running = Running {
+        child,
+        addr,
+        data_dir: Some(dir),
+        log,
+        what: "relay",
+    };
     wait_http(&mut running, "/healthz").await?;
     Ok(running)
 }
@@ -166,15 +196,27 @@ async fn wait_http(running: &mut Running, path: &str) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if !running.alive() {
-            return Err(err(format!("the {} exited at start:\n{}", running.what, running.log_tail(20))));
+            return Err(err(format!(
+                "the {} exited at start:\n{}",
+                running.what,
+                running.log_tail(20)
+            )));
         }
-        if let Ok(r) = client.get(&url).timeout(Duration::from_secs(2)).send().await {
+        if let Ok(r) = client
+            .get(&url)
+            .timeout(Duration::from_secs(2))
+            .send()
+            .await
+        {
             if r.status().is_success() {
                 return Ok(());
             }
         }
         if Instant::now() > deadline {
-            return Err(err(format!("the {} did not answer {url} within 60 s", running.what)));
+            return Err(err(format!(
+                "the {} did not answer {url} within 60 s",
+                running.what
+            )));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -99,7 +99,10 @@ mod tests {
     #[test]
     fn bodies_round_trip() {
         assert_eq!(parse_body(&body(true, 42, 7)), Some((true, 42, 7)));
-        assert_eq!(parse_body(&body(false, 0, 123456)), Some((false, 0, 123456)));
+        assert_eq!(
+            parse_body(&body(false, 0, 123456)),
+            Some((false, 0, 123456))
+        );
         assert_eq!(parse_body("Hello there"), None);
         assert_eq!(parse_client_id(&client_id(9)), Some(9));
     }
@@ -117,7 +120,8 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let f: Frame = serde_json::from_str(r#"{"t":"directory","staff":[],"departments":[]}"#).unwrap();
+        let f: Frame =
+            serde_json::from_str(r#"{"t":"directory","staff":[],"departments":[]}"#).unwrap();
         assert!(matches!(f, Frame::Other));
     }
 }

@@ -57,8 +57,14 @@ impl Relay {
 #[serde(tag = "t", rename_all = "snake_case")]
 enum In {
     Hello {},
-    Watch { chat_id: i64 },
-    Send { chat_id: i64, client_id: String, body: String },
+    Watch {
+        chat_id: i64,
+    },
+    Send {
+        chat_id: i64,
+        client_id: String,
+        body: String,
+    },
     Ping,
     #[serde(other)]
     Other,

@@ -59,7 +59,10 @@ impl Target {
     }
 
     pub fn log_tail(&self) -> String {
-        self.process.as_ref().map(|p| p.log_tail(20)).unwrap_or_default()
+        self.process
+            .as_ref()
+            .map(|p| p.log_tail(20))
+            .unwrap_or_default()
     }
 }
 
@@ -95,9 +98,16 @@ pub async fn server(opts: &ServerOpts, chats: usize, parallel: usize) -> Result<
                 let s = http::start_chat(&client, &base, i).await?;
                 http::chat_op(&client, &base, &cookie, s.chat_id, "Accept").await?;
                 if (i + 1) % 1000 == 0 {
-                    eprintln!("  {} chats started and accepted ({:.1} s)", i + 1, start.elapsed().as_secs_f64());
+                    eprintln!(
+                        "  {} chats started and accepted ({:.1} s)",
+                        i + 1,
+                        start.elapsed().as_secs_f64()
+                    );
                 }
-                Ok(ChatCred { id: s.chat_id, token: s.token })
+                Ok(ChatCred {
+                    id: s.chat_id,
+                    token: s.token,
+                })
             }
         })
         .buffered(parallel.max(1))
@@ -119,7 +129,11 @@ pub async fn server(opts: &ServerOpts, chats: usize, parallel: usize) -> Result<
 
 /// Starts the relay; its chats are just numbers.
 pub async fn relay(chats: usize, nodelay: bool) -> Result<Target> {
-    let args = if nodelay { vec!["--nodelay".to_string()] } else { Vec::new() };
+    let args = if nodelay {
+        vec!["--nodelay".to_string()]
+    } else {
+        Vec::new()
+    };
     let p = proc::start_relay(&args).await?;
     Ok(Target {
         name: "relay",
@@ -127,7 +141,12 @@ pub async fn relay(chats: usize, nodelay: bool) -> Result<Target> {
         addr: p.addr,
         process: Some(p),
         cookie: None,
-        chats: (1..=chats as i64).map(|id| ChatCred { id, token: "relay".into() }).collect(),
+        chats: (1..=chats as i64)
+            .map(|id| ChatCred {
+                id,
+                token: "relay".into(),
+            })
+            .collect(),
         setup_secs: 0.0,
         _console: None,
         _console_stop: None,
@@ -154,7 +173,12 @@ pub struct Sockets {
 
 /// Opens a visitor socket per chat and the staff sockets, reading RSS before and after each
 /// (after `settle`).
-pub async fn open_fleet(target: &Target, ledger: Arc<Ledger>, opts: &FleetOptions, settle: Duration) -> Result<(Fleet, Sockets)> {
+pub async fn open_fleet(
+    target: &Target,
+    ledger: Arc<Ledger>,
+    opts: &FleetOptions,
+    settle: Duration,
+) -> Result<(Fleet, Sockets)> {
     let mut fleet = Fleet::new(target.chats.clone(), ledger);
     engine::LARGEST_GREETING_FRAME.store(0, std::sync::atomic::Ordering::Relaxed);
     tokio::time::sleep(settle).await;
@@ -166,7 +190,10 @@ pub async fn open_fleet(target: &Target, ledger: Arc<Ledger>, opts: &FleetOption
     tokio::time::sleep(settle).await;
     let rss_staff = target.rss_kib();
     let n = target.chats.len().max(1);
-    let staff_sockets = target.chats.len().div_ceil(opts.chats_per_staff.clamp(1, 500));
+    let staff_sockets = target
+        .chats
+        .len()
+        .div_ceil(opts.chats_per_staff.clamp(1, 500));
     let per = |after: u64, before: u64, count: usize| {
         (after as f64 - before as f64) * 1024.0 / count.max(1) as f64
     };
@@ -181,7 +208,8 @@ pub async fn open_fleet(target: &Target, ledger: Arc<Ledger>, opts: &FleetOption
         bytes_per_visitor_socket: per(rss_visitors, rss_before, n).round(),
         bytes_per_staff_socket: per(rss_staff, rss_visitors, staff_sockets).round(),
         server_fds: target.fds(),
-        largest_greeting_frame_bytes: engine::LARGEST_GREETING_FRAME.swap(0, std::sync::atomic::Ordering::Relaxed),
+        largest_greeting_frame_bytes: engine::LARGEST_GREETING_FRAME
+            .swap(0, std::sync::atomic::Ordering::Relaxed),
     };
     Ok((fleet, sockets))
 }

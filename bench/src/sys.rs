@@ -6,12 +6,18 @@
 pub fn raise_nofile() -> (u64, u64) {
     // SAFETY: getrlimit/setrlimit with a valid pointer to a local struct.
     unsafe {
-        let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
             return (0, 0);
         }
         if lim.rlim_cur < lim.rlim_max {
-            let want = libc::rlimit { rlim_cur: lim.rlim_max, rlim_max: lim.rlim_max };
+            let want = libc::rlimit {
+                rlim_cur: lim.rlim_max,
+                rlim_max: lim.rlim_max,
+            };
             if libc::setrlimit(libc::RLIMIT_NOFILE, &want) == 0 {
                 lim = want;
             }
@@ -40,17 +46,28 @@ pub fn hwm_kib(pid: u32) -> u64 {
 
 /// Number of open file descriptors of a process.
 pub fn fd_count(pid: u32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count()).unwrap_or(0)
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| d.count())
+        .unwrap_or(0)
 }
 
 /// User + system CPU time of a process, in seconds.
 pub fn cpu_secs(pid: u32) -> f64 {
-    let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return 0.0 };
+    let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
     // Fields after the command name (which may hold spaces) start after the last ')'.
-    let Some(rest) = text.rsplit_once(')').map(|(_, r)| r) else { return 0.0 };
+    let Some(rest) = text.rsplit_once(')').map(|(_, r)| r) else {
+        return 0.0;
+    };
     let fields: Vec<&str> = rest.split_whitespace().collect();
     // rest[0] is field 3 (state); utime is field 14, stime field 15.
-    let ticks = |i: usize| fields.get(i - 3).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let ticks = |i: usize| {
+        fields
+            .get(i - 3)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     // SAFETY: sysconf has no preconditions.
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
     (ticks(14) + ticks(15)) as f64 / hz
@@ -70,22 +87,35 @@ pub fn loadavg() -> String {
 
 /// Number of CPUs this process may run on.
 pub fn cpus() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
 /// CPU seconds of each thread of a process, summed by thread name (e.g. "tokio-runtime-w",
 /// "sqlx-sqlite-wor"), to see which kind of work is busy.
 pub fn thread_cpu_secs(pid: u32) -> std::collections::BTreeMap<String, f64> {
     let mut out = std::collections::BTreeMap::new();
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return out };
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return out;
+    };
     // SAFETY: sysconf has no preconditions.
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
     for task in tasks.flatten() {
-        let Ok(text) = std::fs::read_to_string(task.path().join("stat")) else { continue };
-        let (Some(open), Some(close)) = (text.find('('), text.rfind(')')) else { continue };
+        let Ok(text) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        let (Some(open), Some(close)) = (text.find('('), text.rfind(')')) else {
+            continue;
+        };
         let name = text[open + 1..close].to_string();
         let fields: Vec<&str> = text[close + 1..].split_whitespace().collect();
-        let ticks = |i: usize| fields.get(i - 3).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        let ticks = |i: usize| {
+            fields
+                .get(i - 3)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
         *out.entry(name).or_insert(0.0) += (ticks(14) + ticks(15)) as f64 / hz;
     }
     out
@@ -99,7 +129,13 @@ pub fn thread_cpu_pct(
 ) -> std::collections::BTreeMap<String, f64> {
     after
         .iter()
-        .map(|(k, v)| (k.clone(), ((v - before.get(k).copied().unwrap_or(0.0)) / secs.max(1e-9) * 1000.0).round() / 10.0))
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                ((v - before.get(k).copied().unwrap_or(0.0)) / secs.max(1e-9) * 1000.0).round()
+                    / 10.0,
+            )
+        })
         .filter(|(_, v)| *v > 0.0)
         .collect()
 }

@@ -28,18 +28,17 @@ impl Config {
     pub fn from_env() -> Result<Self, String> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let bind = match var("BIND_ADDR") {
-            Some(v) => Some(
-                v.parse()
-                    .map_err(|e| format!("BIND_ADDR {v:?} is not an address like 127.0.0.1:3000: {e}"))?,
-            ),
+            Some(v) => Some(v.parse().map_err(|e| {
+                format!("BIND_ADDR {v:?} is not an address like 127.0.0.1:3000: {e}")
+            })?),
             None => None,
         };
         let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "data".into()));
         let database_url = var("DATABASE_URL").unwrap_or_else(|| sqlite_url(&data_dir));
         let chat_wait_limit = match var("CHAT_WAIT_LIMIT_SECS") {
-            Some(v) => Some(std::time::Duration::from_secs(v.trim().parse().map_err(|e| {
-                format!("CHAT_WAIT_LIMIT_SECS {v:?} is not a number of seconds: {e}")
-            })?)),
+            Some(v) => Some(std::time::Duration::from_secs(v.trim().parse().map_err(
+                |e| format!("CHAT_WAIT_LIMIT_SECS {v:?} is not a number of seconds: {e}"),
+            )?)),
             None => None,
         };
         Ok(Config {

@@ -38,7 +38,10 @@ pub async fn open_service(config: &Config) -> Result<Arc<Service>, String> {
     let url = config.database_url.as_str();
     let store: Arc<dyn Store> = if url.starts_with("sqlite:") {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-            format!("cannot create the data directory {}: {e}", config.data_dir.display())
+            format!(
+                "cannot create the data directory {}: {e}",
+                config.data_dir.display()
+            )
         })?;
         Arc::new(SqliteStore::open(url).await.map_err(|e| e.to_string())?)
     } else {
@@ -48,11 +51,13 @@ pub async fn open_service(config: &Config) -> Result<Arc<Service>, String> {
         ));
     };
     let service = Arc::new(Service::new(store, config.secure_cookies()));
-    service.configure_mail(app::server::mail::Mailer::new(&app::server::mail::MailConfig {
-        smtp_url: config.smtp_url.clone(),
-        from: config.mail_from.clone(),
-        outbox_dir: config.data_dir.join("outbox"),
-    })?);
+    service.configure_mail(app::server::mail::Mailer::new(
+        &app::server::mail::MailConfig {
+            smtp_url: config.smtp_url.clone(),
+            from: config.mail_from.clone(),
+            outbox_dir: config.data_dir.join("outbox"),
+        },
+    )?);
     service.set_chat_wait_limit(config.chat_wait_limit);
     service.start().await.map_err(|e| e.to_string())?;
     Ok(service)
@@ -115,7 +120,9 @@ pub fn router(state: AppState) -> Router {
             move || provide_context(service.clone()),
             move || app::shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }
@@ -123,7 +130,10 @@ pub fn router(state: AppState) -> Router {
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
     match state.service.departments().await {
         Ok(_) => (axum::http::StatusCode::OK, "ok"),
-        Err(_) => (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+        Err(_) => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "database unavailable",
+        ),
     }
 }
 

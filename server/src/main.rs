@@ -108,16 +108,18 @@ async fn main() -> ExitCode {
     };
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config, service).await,
-        Command::Department { action: DepartmentAction::Add { name } } => {
-            match service.add_department(&name).await {
-                Ok(d) => {
-                    println!("added department {} (id {})", d.name, d.id);
-                    ExitCode::SUCCESS
-                }
-                Err(e) => fail(e),
+        Command::Department {
+            action: DepartmentAction::Add { name },
+        } => match service.add_department(&name).await {
+            Ok(d) => {
+                println!("added department {} (id {})", d.name, d.id);
+                ExitCode::SUCCESS
             }
-        }
-        Command::Department { action: DepartmentAction::List } => match service.departments().await {
+            Err(e) => fail(e),
+        },
+        Command::Department {
+            action: DepartmentAction::List,
+        } => match service.departments().await {
             Ok(list) => {
                 for d in list {
                     println!("{}\t{}", d.id, d.name);
@@ -127,12 +129,31 @@ async fn main() -> ExitCode {
             Err(e) => fail(e),
         },
         Command::Staff {
-            action: StaffAction::Add { name, email, password, departments, admin },
+            action:
+                StaffAction::Add {
+                    name,
+                    email,
+                    password,
+                    departments,
+                    admin,
+                },
         } => {
-            let new = AddStaff { name, email, password, is_admin: admin, departments };
+            let new = AddStaff {
+                name,
+                email,
+                password,
+                is_admin: admin,
+                departments,
+            };
             match service.add_staff(new).await {
                 Ok(me) => {
-                    println!("added staff {} <{}> (id {}{})", me.name, me.email, me.id, if me.is_admin { ", admin" } else { "" });
+                    println!(
+                        "added staff {} <{}> (id {}{})",
+                        me.name,
+                        me.email,
+                        me.id,
+                        if me.is_admin { ", admin" } else { "" }
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(e),
@@ -152,7 +173,11 @@ async fn serve(config: Config, service: std::sync::Arc<app::server::Service>) ->
     let addr = config.bind.unwrap_or(leptos_options.site_addr);
     let shutdown = CancellationToken::new();
     server::spawn_workers(service.clone(), shutdown.clone());
-    let state = server::AppState { leptos_options, service, shutdown: shutdown.clone() };
+    let state = server::AppState {
+        leptos_options,
+        service,
+        shutdown: shutdown.clone(),
+    };
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,
         Err(e) => {
@@ -160,7 +185,10 @@ async fn serve(config: Config, service: std::sync::Arc<app::server::Service>) ->
             return ExitCode::from(1);
         }
     };
-    tracing::info!("listening on http://{addr} (data in {})", config.data_dir.display());
+    tracing::info!(
+        "listening on http://{addr} (data in {})",
+        config.data_dir.display()
+    );
     let app = server::router(state);
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
@@ -184,7 +212,8 @@ async fn stop_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -38,7 +38,11 @@ const DEAD_AFTER: Duration = Duration::from_secs(60);
 /// Chats one socket may watch at once.
 const MAX_WATCHES: usize = 500;
 
-pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Response {
     let token = headers
         .get(axum::http::header::COOKIE)
         .and_then(|v| v.to_str().ok())
@@ -93,7 +97,11 @@ struct Conn {
 struct Closed;
 
 impl Conn {
-    async fn run(&mut self, mut stream: futures::stream::SplitStream<WebSocket>, shutdown: tokio_util::sync::CancellationToken) {
+    async fn run(
+        &mut self,
+        mut stream: futures::stream::SplitStream<WebSocket>,
+        shutdown: tokio_util::sync::CancellationToken,
+    ) {
         let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
         let mut heard = Instant::now();
         loop {
@@ -149,10 +157,18 @@ impl Conn {
 
     async fn send(&mut self, frame: &ServerFrame) -> Result<(), Closed> {
         let text = serde_json::to_string(frame).map_err(|_| Closed)?;
-        self.sink.send(Message::Text(text.into())).await.map_err(|_| Closed)
+        self.sink
+            .send(Message::Text(text.into()))
+            .await
+            .map_err(|_| Closed)
     }
 
-    async fn error(&mut self, code: ErrorCode, message: &str, client_id: Option<String>) -> Result<(), Closed> {
+    async fn error(
+        &mut self,
+        code: ErrorCode,
+        message: &str,
+        client_id: Option<String>,
+    ) -> Result<(), Closed> {
         self.send(&ServerFrame::Error {
             code,
             message: message.to_string(),
@@ -161,17 +177,33 @@ impl Conn {
         .await
     }
 
-    async fn service_error(&mut self, e: ServiceError, client_id: Option<String>) -> Result<(), Closed> {
+    async fn service_error(
+        &mut self,
+        e: ServiceError,
+        client_id: Option<String>,
+    ) -> Result<(), Closed> {
         let (code, message) = match e {
             ServiceError::Refused(r) => (ErrorCode::Refused, r.to_string()),
-            ServiceError::NotFound => (ErrorCode::NotFound, "This chat is not available.".to_string()),
-            ServiceError::Unauthorized => (ErrorCode::Unauthorized, "Please sign in again.".to_string()),
+            ServiceError::NotFound => (
+                ErrorCode::NotFound,
+                "This chat is not available.".to_string(),
+            ),
+            ServiceError::Unauthorized => {
+                (ErrorCode::Unauthorized, "Please sign in again.".to_string())
+            }
             ServiceError::Invalid(errors) => (
                 ErrorCode::BadFrame,
-                errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" "),
+                errors
+                    .into_iter()
+                    .map(|e| e.message)
+                    .collect::<Vec<_>>()
+                    .join(" "),
             ),
             ServiceError::Conflict(m) => (ErrorCode::Refused, m),
-            ServiceError::Internal(_) => (ErrorCode::Internal, "The server could not do that; please retry.".to_string()),
+            ServiceError::Internal(_) => (
+                ErrorCode::Internal,
+                "The server could not do that; please retry.".to_string(),
+            ),
         };
         self.error(code, &message, client_id).await
     }
@@ -179,7 +211,11 @@ impl Conn {
     async fn on_frame(&mut self, text: &str) -> Result<(), Closed> {
         let frame = match serde_json::from_str::<ClientFrame>(text) {
             Ok(frame) => frame,
-            Err(e) => return self.error(ErrorCode::BadFrame, &format!("Unreadable frame: {e}"), None).await,
+            Err(e) => {
+                return self
+                    .error(ErrorCode::BadFrame, &format!("Unreadable frame: {e}"), None)
+                    .await
+            }
         };
         if let ClientFrame::Ping = frame {
             return self.send(&ServerFrame::Pong).await;
@@ -187,13 +223,21 @@ impl Conn {
         let pair = match (&self.viewer, frame) {
             (None, ClientFrame::Hello { visitor }) => return self.hello(visitor).await,
             (Some(_), ClientFrame::Hello { .. }) => {
-                return self.error(ErrorCode::BadFrame, "Already greeted.", None).await
+                return self
+                    .error(ErrorCode::BadFrame, "Already greeted.", None)
+                    .await
             }
-            (None, _) => return self.error(ErrorCode::Unauthorized, "Say hello first.", None).await,
+            (None, _) => {
+                return self
+                    .error(ErrorCode::Unauthorized, "Say hello first.", None)
+                    .await
+            }
             (Some(viewer), frame) => (viewer.clone(), frame),
         };
         match pair {
-            (viewer, ClientFrame::Watch { chat_id, after }) => self.watch(&viewer, chat_id, after).await,
+            (viewer, ClientFrame::Watch { chat_id, after }) => {
+                self.watch(&viewer, chat_id, after).await
+            }
             (_, ClientFrame::Unwatch { chat_id }) => {
                 self.watches.remove(&chat_id);
                 self.subs.remove(&chat_id);
@@ -205,12 +249,24 @@ impl Conn {
                     Err(e) => self.service_error(e, None).await,
                 }
             }
-            (viewer, ClientFrame::Send { chat_id, client_id, body }) => {
-                match self.service.send(&viewer, chat_id, &client_id, body).await {
-                    Ok(seq) => self.send(&ServerFrame::Ack { chat_id, client_id, seq }).await,
-                    Err(e) => self.service_error(e, Some(client_id)).await,
+            (
+                viewer,
+                ClientFrame::Send {
+                    chat_id,
+                    client_id,
+                    body,
+                },
+            ) => match self.service.send(&viewer, chat_id, &client_id, body).await {
+                Ok(seq) => {
+                    self.send(&ServerFrame::Ack {
+                        chat_id,
+                        client_id,
+                        seq,
+                    })
+                    .await
                 }
-            }
+                Err(e) => self.service_error(e, Some(client_id)).await,
+            },
             (_, ClientFrame::Hello { .. } | ClientFrame::Ping) => Ok(()),
         }
     }
@@ -232,12 +288,14 @@ impl Conn {
                     self.service.staff_connected(me.id).await;
                     self.viewer = Some(Viewer::Staff(me));
                     // Subscribe before reading the list, so no change falls between the two.
-                    self.staff_feed = Some(BroadcastStream::new(self.service.hub().subscribe_staff()));
+                    self.staff_feed =
+                        Some(BroadcastStream::new(self.service.hub().subscribe_staff()));
                     self.send(&ServerFrame::Ready).await?;
                     self.resync_staff().await
                 }
                 None => {
-                    self.error(ErrorCode::Unauthorized, "Please sign in again.", None).await?;
+                    self.error(ErrorCode::Unauthorized, "Please sign in again.", None)
+                        .await?;
                     Err(Closed)
                 }
             },
@@ -259,10 +317,15 @@ impl Conn {
     }
 
     async fn send_chat_list(&mut self) -> Result<(), Closed> {
-        let Some(viewer) = self.viewer.clone() else { return Ok(()) };
+        let Some(viewer) = self.viewer.clone() else {
+            return Ok(());
+        };
         match self.service.open_chats().await {
             Ok(chats) => {
-                let chats = chats.iter().filter_map(|c| self.service.view(&viewer, c)).collect();
+                let chats = chats
+                    .iter()
+                    .filter_map(|c| self.service.view(&viewer, c))
+                    .collect();
                 self.send(&ServerFrame::Chats { chats }).await
             }
             Err(e) => self.service_error(e, None).await,
@@ -271,7 +334,9 @@ impl Conn {
 
     async fn watch(&mut self, viewer: &Viewer, chat_id: ChatId, after: i64) -> Result<(), Closed> {
         if !self.watches.contains_key(&chat_id) && self.watches.len() >= MAX_WATCHES {
-            return self.error(ErrorCode::BadFrame, "Watching too many chats.", None).await;
+            return self
+                .error(ErrorCode::BadFrame, "Watching too many chats.", None)
+                .await;
         }
         if let Viewer::Visitor(own) = viewer {
             if *own != chat_id {
@@ -279,8 +344,10 @@ impl Conn {
             }
         }
         // Subscribe first, then read: a change in between arrives twice and is dropped by seq.
-        self.subs
-            .insert(chat_id, BroadcastStream::new(self.service.hub().subscribe(chat_id)));
+        self.subs.insert(
+            chat_id,
+            BroadcastStream::new(self.service.hub().subscribe(chat_id)),
+        );
         let chat = match self.service.chat(viewer, chat_id).await {
             Ok(chat) => chat,
             Err(e) => {
@@ -302,8 +369,14 @@ impl Conn {
     }
 
     /// Sends what storage holds after this socket's `delivered` mark for the chat.
-    async fn deliver_from_storage(&mut self, viewer: &Viewer, chat: &ChatSummary) -> Result<(), Closed> {
-        let Some(watch) = self.watches.get(&chat.id) else { return Ok(()) };
+    async fn deliver_from_storage(
+        &mut self,
+        viewer: &Viewer,
+        chat: &ChatSummary,
+    ) -> Result<(), Closed> {
+        let Some(watch) = self.watches.get(&chat.id) else {
+            return Ok(());
+        };
         let after = watch.delivered;
         if !self.service.can_read(viewer, chat) {
             return Ok(());
@@ -320,14 +393,22 @@ impl Conn {
         if events.is_empty() {
             return Ok(());
         }
-        self.send(&ServerFrame::Events { chat_id: chat.id, events }).await
+        self.send(&ServerFrame::Events {
+            chat_id: chat.id,
+            events,
+        })
+        .await
     }
 
     async fn catch_up(&mut self, chat_id: ChatId) -> Result<(), Closed> {
-        let Some(viewer) = self.viewer.clone() else { return Ok(()) };
+        let Some(viewer) = self.viewer.clone() else {
+            return Ok(());
+        };
         match self.service.chat(&viewer, chat_id).await {
             Ok(chat) => {
-                if let (Viewer::Visitor(_), Some(view)) = (&viewer, self.service.view(&viewer, &chat)) {
+                if let (Viewer::Visitor(_), Some(view)) =
+                    (&viewer, self.service.view(&viewer, &chat))
+                {
                     self.send(&ServerFrame::ChatChanged { chat: view }).await?;
                 }
                 self.deliver_from_storage(&viewer, &chat).await
@@ -349,8 +430,12 @@ impl Conn {
         if !self.hears(change) {
             return Ok(());
         }
-        let Some(viewer) = self.viewer.clone() else { return Ok(()) };
-        let Some(watch) = self.watches.get(&chat_id) else { return Ok(()) };
+        let Some(viewer) = self.viewer.clone() else {
+            return Ok(());
+        };
+        let Some(watch) = self.watches.get(&chat_id) else {
+            return Ok(());
+        };
         let readable_now = self.service.can_read(&viewer, &change.chat);
         let (delivered, was_readable) = (watch.delivered, watch.readable);
         match (change.events.first(), change.events.last()) {
@@ -389,20 +474,35 @@ impl Conn {
 
     /// Typing reaches everyone who can read the chat but the typist: the visitor sees staff
     /// type, staff see the visitor and each other.
-    async fn on_typing(&mut self, chat_id: ChatId, name: &str, staff: Option<i64>, typing: bool) -> Result<(), Closed> {
+    async fn on_typing(
+        &mut self,
+        chat_id: ChatId,
+        name: &str,
+        staff: Option<i64>,
+        typing: bool,
+    ) -> Result<(), Closed> {
         let relay = match &self.viewer {
             Some(Viewer::Visitor(_)) => staff.is_some(),
-            Some(Viewer::Staff(me)) => staff != Some(me.id) && self.watches.get(&chat_id).is_some_and(|w| w.readable),
+            Some(Viewer::Staff(me)) => {
+                staff != Some(me.id) && self.watches.get(&chat_id).is_some_and(|w| w.readable)
+            }
             _ => false,
         };
         if !relay {
             return Ok(());
         }
-        self.send(&ServerFrame::Typing { chat_id, name: name.to_string(), typing }).await
+        self.send(&ServerFrame::Typing {
+            chat_id,
+            name: name.to_string(),
+            typing,
+        })
+        .await
     }
 
     async fn on_staff_change(&mut self, change: &Change) -> Result<(), Closed> {
-        let Some(viewer) = self.viewer.clone() else { return Ok(()) };
+        let Some(viewer) = self.viewer.clone() else {
+            return Ok(());
+        };
         if only_messages(change) || !self.hears(change) {
             return Ok(());
         }
@@ -418,7 +518,10 @@ fn only_messages(change: &Change) -> bool {
     let created = change.events.first().is_some_and(|e| e.seq == 1);
     !created
         && !change.events.is_empty()
-        && change.events.iter().all(|e| matches!(e.event, Event::Message { .. }))
+        && change
+            .events
+            .iter()
+            .all(|e| matches!(e.event, Event::Message { .. }))
 }
 
 async fn next_or_pending<S: futures::Stream + Unpin>(stream: &mut Option<S>) -> Option<S::Item> {

@@ -41,8 +41,12 @@ async fn desk() -> Desk {
         })
         .await
         .expect("add the admin");
-    let ann = server.add_staff("Ann Lee", "ann@example.com", &["Sales"]).await;
-    let bob = server.add_staff("Bob Stone", "bob@example.com", &["Sales"]).await;
+    let ann = server
+        .add_staff("Ann Lee", "ann@example.com", &["Sales"])
+        .await;
+    let bob = server
+        .add_staff("Bob Stone", "bob@example.com", &["Sales"])
+        .await;
     let ada = (ada, server.login("ada@example.com").await);
     let ann = (ann, server.login("ann@example.com").await);
     let bob = (bob, server.login("bob@example.com").await);
@@ -58,32 +62,56 @@ async fn desk() -> Desk {
 }
 
 /// Posts JSON to `/api/<endpoint>`; the answer as a value, or the server's error.
-async fn call_raw(server: &TestServer, session: Option<&str>, endpoint: &str, body: Value) -> Result<Value, ApiError> {
-    let mut req = server.http().post(server.url(&format!("/api/{endpoint}"))).json(&body);
+async fn call_raw(
+    server: &TestServer,
+    session: Option<&str>,
+    endpoint: &str,
+    body: Value,
+) -> Result<Value, ApiError> {
+    let mut req = server
+        .http()
+        .post(server.url(&format!("/api/{endpoint}")))
+        .json(&body);
     if let Some(session) = session {
         req = req.header(reqwest::header::COOKIE, format!("hd_session={session}"));
     }
-    let res = req.send().await.unwrap_or_else(|e| panic!("POST /api/{endpoint}: {e}"));
+    let res = req
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("POST /api/{endpoint}: {e}"));
     let status = res.status();
     let text = res.text().await.unwrap();
     if status.is_success() {
-        Ok(serde_json::from_str(&text).unwrap_or_else(|e| panic!("{endpoint} answered {text:?}: {e}")))
+        Ok(serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{endpoint} answered {text:?}: {e}")))
     } else {
-        Err(serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("{endpoint} failed with {status} and an unreadable error {text:?}: {e}")))
+        Err(serde_json::from_str(&text).unwrap_or_else(|e| {
+            panic!("{endpoint} failed with {status} and an unreadable error {text:?}: {e}")
+        }))
     }
 }
 
 /// Like [`call_raw`] as this signed-in staff member, insisting on success.
-async fn call<T: DeserializeOwned>(server: &TestServer, session: &str, endpoint: &str, body: Value) -> T {
+async fn call<T: DeserializeOwned>(
+    server: &TestServer,
+    session: &str,
+    endpoint: &str,
+    body: Value,
+) -> T {
     match call_raw(server, Some(session), endpoint, body.clone()).await {
-        Ok(v) => serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("{endpoint} answered {v}: {e}")),
+        Ok(v) => serde_json::from_value(v.clone())
+            .unwrap_or_else(|e| panic!("{endpoint} answered {v}: {e}")),
         Err(e) => panic!("{endpoint} with {body} failed: {e:?}"),
     }
 }
 
 /// Like [`call_raw`], insisting on failure.
-async fn refused(server: &TestServer, session: Option<&str>, endpoint: &str, body: Value) -> ApiError {
+async fn refused(
+    server: &TestServer,
+    session: Option<&str>,
+    endpoint: &str,
+    body: Value,
+) -> ApiError {
     match call_raw(server, session, endpoint, body.clone()).await {
         Ok(v) => panic!("{endpoint} with {body} should have failed, answered {v}"),
         Err(e) => e,
@@ -111,7 +139,13 @@ fn rule(name: &str, conditions: Vec<Condition>, action: Action) -> Rule {
 }
 
 async fn save_rule(d: &Desk, rule: &Rule) -> Rule {
-    call(&d.server, &d.ada.1, "admin_save_rule", json!({ "rule": rule })).await
+    call(
+        &d.server,
+        &d.ada.1,
+        "admin_save_rule",
+        json!({ "rule": rule }),
+    )
+    .await
 }
 
 async fn rules(d: &Desk) -> Vec<Rule> {
@@ -139,16 +173,28 @@ async fn admin_calls_need_an_admin() {
     let calls: Vec<(&str, Value)> = vec![
         ("admin_team", json!({})),
         ("admin_add_department", json!({ "name": "Billing" })),
-        ("admin_rename_department", json!({ "id": d.sales, "name": "Sold" })),
+        (
+            "admin_rename_department",
+            json!({ "id": d.sales, "name": "Sold" }),
+        ),
         ("admin_delete_department", json!({ "id": d.sales })),
-        ("admin_set_staff_departments", json!({ "staff_id": d.ann.0.id, "departments": [d.support] })),
+        (
+            "admin_set_staff_departments",
+            json!({ "staff_id": d.ann.0.id, "departments": [d.support] }),
+        ),
         (
             "admin_add_staff",
             json!({ "name": "Eve", "email": "eve@example.com", "password": "long enough pw", "is_admin": true, "departments": [] }),
         ),
         ("admin_automation", json!({})),
-        ("admin_save_rule", json!({ "rule": rule("Sneaky", vec![Condition::EmailEndsWith("x.io".into())], Action::RouteToStaff(d.ann.0.id)) })),
-        ("admin_set_rule_enabled", json!({ "id": stored.id, "enabled": false })),
+        (
+            "admin_save_rule",
+            json!({ "rule": rule("Sneaky", vec![Condition::EmailEndsWith("x.io".into())], Action::RouteToStaff(d.ann.0.id)) }),
+        ),
+        (
+            "admin_set_rule_enabled",
+            json!({ "id": stored.id, "enabled": false }),
+        ),
         ("admin_delete_rule", json!({ "id": stored.id })),
         ("admin_reorder_rules", json!({ "ids": [stored.id] })),
         ("admin_audit", json!({})),
@@ -165,7 +211,13 @@ async fn admin_calls_need_an_admin() {
             "{endpoint} signed out"
         );
         assert_eq!(
-            refused(&d.server, Some("not-a-real-session"), endpoint, body.clone()).await,
+            refused(
+                &d.server,
+                Some("not-a-real-session"),
+                endpoint,
+                body.clone()
+            )
+            .await,
             ApiError::Unauthorized,
             "{endpoint} with a made-up session"
         );
@@ -175,8 +227,14 @@ async fn admin_calls_need_an_admin() {
     assert_eq!(
         t.departments,
         vec![
-            Department { id: d.sales, name: "Sales".into() },
-            Department { id: d.support, name: "Support".into() },
+            Department {
+                id: d.sales,
+                name: "Sales".into()
+            },
+            Department {
+                id: d.support,
+                name: "Support".into()
+            },
         ]
     );
     assert_eq!(t.staff.len(), 3, "no staff was added: {:?}", t.staff);
@@ -188,22 +246,71 @@ async fn admin_calls_need_an_admin() {
 #[tokio::test]
 async fn departments_are_added_renamed_and_deleted() {
     let d = desk().await;
-    let billing: Department = call(&d.server, &d.ada.1, "admin_add_department", json!({ "name": "  Billing " })).await;
+    let billing: Department = call(
+        &d.server,
+        &d.ada.1,
+        "admin_add_department",
+        json!({ "name": "  Billing " }),
+    )
+    .await;
     assert_eq!(billing.name, "Billing");
-    let e = refused(&d.server, Some(&d.ada.1), "admin_add_department", json!({ "name": "  " })).await;
+    let e = refused(
+        &d.server,
+        Some(&d.ada.1),
+        "admin_add_department",
+        json!({ "name": "  " }),
+    )
+    .await;
     assert_eq!(fields(&e), ["name"]);
 
-    let renamed: Department =
-        call(&d.server, &d.ada.1, "admin_rename_department", json!({ "id": billing.id, "name": "Invoices" })).await;
-    assert_eq!(renamed, Department { id: billing.id, name: "Invoices".into() });
-    let e = refused(&d.server, Some(&d.ada.1), "admin_rename_department", json!({ "id": billing.id, "name": "Sales" })).await;
-    assert!(matches!(&e, ApiError::Conflict(m) if m.contains("Sales")), "{e:?}");
-    let e = refused(&d.server, Some(&d.ada.1), "admin_rename_department", json!({ "id": billing.id, "name": "x".repeat(101) })).await;
+    let renamed: Department = call(
+        &d.server,
+        &d.ada.1,
+        "admin_rename_department",
+        json!({ "id": billing.id, "name": "Invoices" }),
+    )
+    .await;
+    assert_eq!(
+        renamed,
+        Department {
+            id: billing.id,
+            name: "Invoices".into()
+        }
+    );
+    let e = refused(
+        &d.server,
+        Some(&d.ada.1),
+        "admin_rename_department",
+        json!({ "id": billing.id, "name": "Sales" }),
+    )
+    .await;
+    assert!(
+        matches!(&e, ApiError::Conflict(m) if m.contains("Sales")),
+        "{e:?}"
+    );
+    let e = refused(
+        &d.server,
+        Some(&d.ada.1),
+        "admin_rename_department",
+        json!({ "id": billing.id, "name": "x".repeat(101) }),
+    )
+    .await;
     assert_eq!(fields(&e), ["name"]);
-    let e = refused(&d.server, Some(&d.ada.1), "admin_rename_department", json!({ "id": 999, "name": "Ghosts" })).await;
+    let e = refused(
+        &d.server,
+        Some(&d.ada.1),
+        "admin_rename_department",
+        json!({ "id": 999, "name": "Ghosts" }),
+    )
+    .await;
     assert_eq!(e, ApiError::NotFound);
 
-    let names = |t: &Team| t.departments.iter().map(|d| d.name.clone()).collect::<Vec<_>>();
+    let names = |t: &Team| {
+        t.departments
+            .iter()
+            .map(|d| d.name.clone())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(names(&team(&d).await), ["Invoices", "Sales", "Support"]);
     // Visitors see the new name in the pre-chat form.
     let public: Vec<Department> = call(&d.server, &d.ann.1, "departments", json!({})).await;
@@ -212,21 +319,65 @@ async fn departments_are_added_renamed_and_deleted() {
     // A department a workflow rule uses cannot go.
     let used = save_rule(
         &d,
-        &rule("To invoices", vec![Condition::PageUrlContains("/billing".into())], Action::RouteToDepartment(billing.id)),
+        &rule(
+            "To invoices",
+            vec![Condition::PageUrlContains("/billing".into())],
+            Action::RouteToDepartment(billing.id),
+        ),
     )
     .await;
-    let e = refused(&d.server, Some(&d.ada.1), "admin_delete_department", json!({ "id": billing.id })).await;
-    assert!(matches!(&e, ApiError::Conflict(m) if m.contains("To invoices")), "{e:?}");
+    let e = refused(
+        &d.server,
+        Some(&d.ada.1),
+        "admin_delete_department",
+        json!({ "id": billing.id }),
+    )
+    .await;
+    assert!(
+        matches!(&e, ApiError::Conflict(m) if m.contains("To invoices")),
+        "{e:?}"
+    );
     assert_eq!(names(&team(&d).await), ["Invoices", "Sales", "Support"]);
 
     // Once the rule is gone it can, and its members lose it.
-    call::<()>(&d.server, &d.ada.1, "admin_delete_rule", json!({ "id": used.id })).await;
-    call::<()>(&d.server, &d.ada.1, "admin_set_staff_departments", json!({ "staff_id": d.bob.0.id, "departments": [d.sales, billing.id] })).await;
-    call::<()>(&d.server, &d.ada.1, "admin_delete_department", json!({ "id": billing.id })).await;
+    call::<()>(
+        &d.server,
+        &d.ada.1,
+        "admin_delete_rule",
+        json!({ "id": used.id }),
+    )
+    .await;
+    call::<()>(
+        &d.server,
+        &d.ada.1,
+        "admin_set_staff_departments",
+        json!({ "staff_id": d.bob.0.id, "departments": [d.sales, billing.id] }),
+    )
+    .await;
+    call::<()>(
+        &d.server,
+        &d.ada.1,
+        "admin_delete_department",
+        json!({ "id": billing.id }),
+    )
+    .await;
     let t = team(&d).await;
     assert_eq!(names(&t), ["Sales", "Support"]);
-    assert_eq!(t.staff.iter().find(|s| s.id == d.bob.0.id).unwrap().departments, vec![d.sales]);
-    let e = refused(&d.server, Some(&d.ada.1), "admin_delete_department", json!({ "id": billing.id })).await;
+    assert_eq!(
+        t.staff
+            .iter()
+            .find(|s| s.id == d.bob.0.id)
+            .unwrap()
+            .departments,
+        vec![d.sales]
+    );
+    let e = refused(
+        &d.server,
+        Some(&d.ada.1),
+        "admin_delete_department",
+        json!({ "id": billing.id }),
+    )
+    .await;
     assert_eq!(e, ApiError::NotFound);
 }
 
@@ -247,7 +398,13 @@ async fn membership_is_saved_and_reaches_the_directory() {
     assert_eq!(ann.departments, both);
     assert_eq!(ann.name, "Ann Lee");
     assert!(!ann.is_admin);
-    assert!(t.staff.iter().find(|s| s.id == d.ada.0.id).unwrap().is_admin);
+    assert!(
+        t.staff
+            .iter()
+            .find(|s| s.id == d.ada.0.id)
+            .unwrap()
+            .is_admin
+    );
     // The directory every console holds (and routing uses) has it too.
     let directory = d.server.service.directory();
     assert_eq!(directory.staff(d.ann.0.id).unwrap().departments, both);
@@ -261,13 +418,40 @@ async fn membership_is_saved_and_reaches_the_directory() {
     )
     .await;
     assert_eq!(fields(&e), ["departments"]);
-    assert_eq!(d.server.service.directory().staff(d.ann.0.id).unwrap().departments, both);
-    let e = refused(&d.server, Some(&d.ada.1), "admin_set_staff_departments", json!({ "staff_id": 4242, "departments": [] })).await;
+    assert_eq!(
+        d.server
+            .service
+            .directory()
+            .staff(d.ann.0.id)
+            .unwrap()
+            .departments,
+        both
+    );
+    let e = refused(
+        &d.server,
+        Some(&d.ada.1),
+        "admin_set_staff_departments",
+        json!({ "staff_id": 4242, "departments": [] }),
+    )
+    .await;
     assert_eq!(e, ApiError::NotFound);
 
     // None at all.
-    call::<()>(&d.server, &d.ada.1, "admin_set_staff_departments", json!({ "staff_id": d.ann.0.id, "departments": [] })).await;
-    assert!(team(&d).await.staff.iter().find(|s| s.id == d.ann.0.id).unwrap().departments.is_empty());
+    call::<()>(
+        &d.server,
+        &d.ada.1,
+        "admin_set_staff_departments",
+        json!({ "staff_id": d.ann.0.id, "departments": [] }),
+    )
+    .await;
+    assert!(team(&d)
+        .await
+        .staff
+        .iter()
+        .find(|s| s.id == d.ann.0.id)
+        .unwrap()
+        .departments
+        .is_empty());
 }
 
 #[tokio::test]
@@ -281,7 +465,11 @@ async fn staff_accounts_can_be_added() {
     )
     .await;
     let t = team(&d).await;
-    let cara = t.staff.iter().find(|s| s.name == "Cara Diaz").expect("Cara is listed");
+    let cara = t
+        .staff
+        .iter()
+        .find(|s| s.name == "Cara Diaz")
+        .expect("Cara is listed");
     assert_eq!(cara.departments, vec![d.support]);
     d.server.login("cara@example.com").await;
     let e = refused(
@@ -325,15 +513,25 @@ async fn rules_are_created_listed_edited_reordered_toggled_and_deleted() {
     );
     let b = save_rule(
         &d,
-        &rule("Big customer", vec![Condition::EmailEndsWith("@bigcorp.com".into())], Action::RouteToStaff(d.bob.0.id)),
+        &rule(
+            "Big customer",
+            vec![Condition::EmailEndsWith("@bigcorp.com".into())],
+            Action::RouteToStaff(d.bob.0.id),
+        ),
     )
     .await;
-    assert_eq!(b.conditions, vec![Condition::EmailEndsWith("bigcorp.com".into())]);
+    assert_eq!(
+        b.conditions,
+        vec![Condition::EmailEndsWith("bigcorp.com".into())]
+    );
     let c = save_rule(
         &d,
         &rule(
             "Not sales",
-            vec![Condition::DepartmentIsNot(d.sales), Condition::DepartmentIs(d.support)],
+            vec![
+                Condition::DepartmentIsNot(d.sales),
+                Condition::DepartmentIs(d.support),
+            ],
             Action::RouteToDepartment(d.support),
         ),
     )
@@ -343,29 +541,70 @@ async fn rules_are_created_listed_edited_reordered_toggled_and_deleted() {
     assert_eq!(listed[0], a);
 
     // Move "Not sales" up, then to the top.
-    call::<()>(&d.server, &d.ada.1, "admin_reorder_rules", json!({ "ids": [a.id, c.id, b.id] })).await;
-    assert_eq!(names(&rules(&d).await), ["Refunds", "Not sales", "Big customer"]);
-    call::<()>(&d.server, &d.ada.1, "admin_reorder_rules", json!({ "ids": [c.id, a.id, b.id] })).await;
-    assert_eq!(names(&rules(&d).await), ["Not sales", "Refunds", "Big customer"]);
+    call::<()>(
+        &d.server,
+        &d.ada.1,
+        "admin_reorder_rules",
+        json!({ "ids": [a.id, c.id, b.id] }),
+    )
+    .await;
+    assert_eq!(
+        names(&rules(&d).await),
+        ["Refunds", "Not sales", "Big customer"]
+    );
+    call::<()>(
+        &d.server,
+        &d.ada.1,
+        "admin_reorder_rules",
+        json!({ "ids": [c.id, a.id, b.id] }),
+    )
+    .await;
+    assert_eq!(
+        names(&rules(&d).await),
+        ["Not sales", "Refunds", "Big customer"]
+    );
     // Orders that are not a permutation of the rules change nothing.
-    for ids in [json!([c.id, a.id]), json!([c.id, a.id, b.id, 999]), json!([c.id, a.id, a.id])] {
-        let e = refused(&d.server, Some(&d.ada.1), "admin_reorder_rules", json!({ "ids": ids })).await;
-        assert!(matches!(e, ApiError::Conflict(_) | ApiError::Invalid(_)), "{ids}: {e:?}");
+    for ids in [
+        json!([c.id, a.id]),
+        json!([c.id, a.id, b.id, 999]),
+        json!([c.id, a.id, a.id]),
+    ] {
+        let e = refused(
+            &d.server,
+            Some(&d.ada.1),
+            "admin_reorder_rules",
+            json!({ "ids": ids }),
+        )
+        .await;
+        assert!(
+            matches!(e, ApiError::Conflict(_) | ApiError::Invalid(_)),
+            "{ids}: {e:?}"
+        );
     }
-    assert_eq!(names(&rules(&d).await), ["Not sales", "Refunds", "Big customer"]);
+    assert_eq!(
+        names(&rules(&d).await),
+        ["Not sales", "Refunds", "Big customer"]
+    );
 
     // Editing keeps the place.
     let edited = save_rule(
         &d,
         &Rule {
             id: a.id,
-            ..rule("Refunds and returns", vec![Condition::QuestionContains("return".into())], Action::RouteToStaff(d.ann.0.id))
+            ..rule(
+                "Refunds and returns",
+                vec![Condition::QuestionContains("return".into())],
+                Action::RouteToStaff(d.ann.0.id),
+            )
         },
     )
     .await;
     assert_eq!(edited.id, a.id);
     let listed = rules(&d).await;
-    assert_eq!(names(&listed), ["Not sales", "Refunds and returns", "Big customer"]);
+    assert_eq!(
+        names(&listed),
+        ["Not sales", "Refunds and returns", "Big customer"]
+    );
     assert_eq!(listed[1].action, Action::RouteToStaff(d.ann.0.id));
     let e = refused(
         &d.server,
@@ -377,21 +616,61 @@ async fn rules_are_created_listed_edited_reordered_toggled_and_deleted() {
     assert_eq!(e, ApiError::NotFound);
 
     // Enable and disable.
-    let off: Rule = call(&d.server, &d.ada.1, "admin_set_rule_enabled", json!({ "id": b.id, "enabled": false })).await;
+    let off: Rule = call(
+        &d.server,
+        &d.ada.1,
+        "admin_set_rule_enabled",
+        json!({ "id": b.id, "enabled": false }),
+    )
+    .await;
     assert!(!off.enabled);
-    assert!(!rules(&d).await.iter().find(|r| r.id == b.id).unwrap().enabled);
-    let on: Rule = call(&d.server, &d.ada.1, "admin_set_rule_enabled", json!({ "id": b.id, "enabled": true })).await;
+    assert!(
+        !rules(&d)
+            .await
+            .iter()
+            .find(|r| r.id == b.id)
+            .unwrap()
+            .enabled
+    );
+    let on: Rule = call(
+        &d.server,
+        &d.ada.1,
+        "admin_set_rule_enabled",
+        json!({ "id": b.id, "enabled": true }),
+    )
+    .await;
     assert!(on.enabled);
     assert_eq!(
-        refused(&d.server, Some(&d.ada.1), "admin_set_rule_enabled", json!({ "id": 999, "enabled": true })).await,
+        refused(
+            &d.server,
+            Some(&d.ada.1),
+            "admin_set_rule_enabled",
+            json!({ "id": 999, "enabled": true })
+        )
+        .await,
         ApiError::NotFound
     );
 
     // Delete.
-    call::<()>(&d.server, &d.ada.1, "admin_delete_rule", json!({ "id": c.id })).await;
-    assert_eq!(names(&rules(&d).await), ["Refunds and returns", "Big customer"]);
+    call::<()>(
+        &d.server,
+        &d.ada.1,
+        "admin_delete_rule",
+        json!({ "id": c.id }),
+    )
+    .await;
     assert_eq!(
-        refused(&d.server, Some(&d.ada.1), "admin_delete_rule", json!({ "id": c.id })).await,
+        names(&rules(&d).await),
+        ["Refunds and returns", "Big customer"]
+    );
+    assert_eq!(
+        refused(
+            &d.server,
+            Some(&d.ada.1),
+            "admin_delete_rule",
+            json!({ "id": c.id })
+        )
+        .await,
         ApiError::NotFound
     );
 }
@@ -400,13 +679,24 @@ async fn rules_are_created_listed_edited_reordered_toggled_and_deleted() {
 async fn invalid_rules_are_refused_with_field_errors_and_nothing_is_stored() {
     let d = desk().await;
     let cases: Vec<(Rule, Vec<&str>)> = vec![
-        (rule("No conditions", vec![], Action::RouteToDepartment(d.sales)), vec!["conditions"]),
         (
-            rule("Unknown department", vec![Condition::DepartmentIs(4242)], Action::RouteToDepartment(4343)),
+            rule("No conditions", vec![], Action::RouteToDepartment(d.sales)),
+            vec!["conditions"],
+        ),
+        (
+            rule(
+                "Unknown department",
+                vec![Condition::DepartmentIs(4242)],
+                Action::RouteToDepartment(4343),
+            ),
             vec!["conditions.0", "action"],
         ),
         (
-            rule("Unknown staff", vec![Condition::QuestionContains("x".into())], Action::RouteToStaff(4242)),
+            rule(
+                "Unknown staff",
+                vec![Condition::QuestionContains("x".into())],
+                Action::RouteToStaff(4242),
+            ),
             vec!["action"],
         ),
         (
@@ -423,12 +713,22 @@ async fn invalid_rules_are_refused_with_field_errors_and_nothing_is_stored() {
             vec!["name", "conditions.1", "conditions.2"],
         ),
         (
-            rule(&"n".repeat(101), vec![Condition::EmailEndsWith("exa mple.com".into())], Action::RouteToDepartment(d.sales)),
+            rule(
+                &"n".repeat(101),
+                vec![Condition::EmailEndsWith("exa mple.com".into())],
+                Action::RouteToDepartment(d.sales),
+            ),
             vec!["name", "conditions.0"],
         ),
     ];
     for (bad, expected) in cases {
-        let e = refused(&d.server, Some(&d.ada.1), "admin_save_rule", json!({ "rule": bad })).await;
+        let e = refused(
+            &d.server,
+            Some(&d.ada.1),
+            "admin_save_rule",
+            json!({ "rule": bad }),
+        )
+        .await;
         assert_eq!(fields(&e), expected, "{bad:?}");
         if let ApiError::Invalid(errors) = &e {
             assert!(errors.iter().all(|e| !e.message.is_empty()));
@@ -437,7 +737,15 @@ async fn invalid_rules_are_refused_with_field_errors_and_nothing_is_stored() {
     assert!(rules(&d).await.is_empty(), "nothing was stored");
 
     // Nor does an invalid edit change a stored rule.
-    let good = save_rule(&d, &rule("Good", vec![Condition::QuestionContains("x".into())], Action::RouteToDepartment(d.sales))).await;
+    let good = save_rule(
+        &d,
+        &rule(
+            "Good",
+            vec![Condition::QuestionContains("x".into())],
+            Action::RouteToDepartment(d.sales),
+        ),
+    )
+    .await;
     let e = refused(
         &d.server,
         Some(&d.ada.1),
@@ -454,7 +762,11 @@ async fn a_rule_decides_where_a_new_chat_waits() {
     let d = desk().await;
     let refunds = save_rule(
         &d,
-        &rule("Refunds", vec![Condition::QuestionContains("refund".into())], Action::RouteToDepartment(d.support)),
+        &rule(
+            "Refunds",
+            vec![Condition::QuestionContains("refund".into())],
+            Action::RouteToDepartment(d.support),
+        ),
     )
     .await;
     let route_of = |id: i64| {
@@ -470,34 +782,90 @@ async fn a_rule_decides_where_a_new_chat_waits() {
                 .route
         }
     };
-    let refund = d.server.start_chat("Vera Visitor", "I would like a REFUND please", Some(d.sales)).await;
+    let refund = d
+        .server
+        .start_chat(
+            "Vera Visitor",
+            "I would like a REFUND please",
+            Some(d.sales),
+        )
+        .await;
     assert_eq!(route_of(refund.chat_id).await, Route::Department(d.support));
-    let other = d.server.start_chat("Walt Visitor", "Where is my parcel?", Some(d.sales)).await;
-    assert_eq!(route_of(other.chat_id).await, Route::Department(d.sales), "no rule matched: the chosen department");
+    let other = d
+        .server
+        .start_chat("Walt Visitor", "Where is my parcel?", Some(d.sales))
+        .await;
+    assert_eq!(
+        route_of(other.chat_id).await,
+        Route::Department(d.sales),
+        "no rule matched: the chosen department"
+    );
 
     // Disabled, it no longer applies.
-    call::<Rule>(&d.server, &d.ada.1, "admin_set_rule_enabled", json!({ "id": refunds.id, "enabled": false })).await;
-    let later = d.server.start_chat("Xena Visitor", "refund?", Some(d.sales)).await;
+    call::<Rule>(
+        &d.server,
+        &d.ada.1,
+        "admin_set_rule_enabled",
+        json!({ "id": refunds.id, "enabled": false }),
+    )
+    .await;
+    let later = d
+        .server
+        .start_chat("Xena Visitor", "refund?", Some(d.sales))
+        .await;
     assert_eq!(route_of(later.chat_id).await, Route::Department(d.sales));
 
     // Order decides between two matching rules.
-    call::<Rule>(&d.server, &d.ada.1, "admin_set_rule_enabled", json!({ "id": refunds.id, "enabled": true })).await;
-    let to_bob = save_rule(
-        &d,
-        &rule("Example customers", vec![Condition::EmailEndsWith("example.com".into())], Action::RouteToStaff(d.bob.0.id)),
+    call::<Rule>(
+        &d.server,
+        &d.ada.1,
+        "admin_set_rule_enabled",
+        json!({ "id": refunds.id, "enabled": true }),
     )
     .await;
-    let both = d.server.start_chat("Yuri Visitor", "refund for yuri", None).await;
-    assert_eq!(route_of(both.chat_id).await, Route::Department(d.support), "Refunds is tried first");
-    call::<()>(&d.server, &d.ada.1, "admin_reorder_rules", json!({ "ids": [to_bob.id, refunds.id] })).await;
-    let again = d.server.start_chat("Zoe Visitor", "refund for zoe", None).await;
-    assert_eq!(route_of(again.chat_id).await, Route::Staff(d.bob.0.id), "after the reorder");
+    let to_bob = save_rule(
+        &d,
+        &rule(
+            "Example customers",
+            vec![Condition::EmailEndsWith("example.com".into())],
+            Action::RouteToStaff(d.bob.0.id),
+        ),
+    )
+    .await;
+    let both = d
+        .server
+        .start_chat("Yuri Visitor", "refund for yuri", None)
+        .await;
+    assert_eq!(
+        route_of(both.chat_id).await,
+        Route::Department(d.support),
+        "Refunds is tried first"
+    );
+    call::<()>(
+        &d.server,
+        &d.ada.1,
+        "admin_reorder_rules",
+        json!({ "ids": [to_bob.id, refunds.id] }),
+    )
+    .await;
+    let again = d
+        .server
+        .start_chat("Zoe Visitor", "refund for zoe", None)
+        .await;
+    assert_eq!(
+        route_of(again.chat_id).await,
+        Route::Staff(d.bob.0.id),
+        "after the reorder"
+    );
 }
 
 #[tokio::test]
 async fn the_audit_trail_shows_who_did_what_to_which_chat() {
     let d = desk().await;
-    let started = d.server.start_chat("Vera Visitor", "Where is my parcel?", Some(d.sales)).await;
+    let started = d
+        .server
+        .start_chat("Vera Visitor", "Where is my parcel?", Some(d.sales))
+        .await;
     let id = started.chat_id;
     d.server.chat_op(&d.ann.1, id, "Accept").await;
     d.server.chat_op(&d.bob.1, id, "JoinInvisibly").await;
@@ -511,7 +879,10 @@ async fn the_audit_trail_shows_who_did_what_to_which_chat() {
         .collect();
     assert_eq!(
         seen,
-        [("JoinInvisibly", "Bob Stone", Some(id)), ("Accept", "Ann Lee", Some(id))],
+        [
+            ("JoinInvisibly", "Bob Stone", Some(id)),
+            ("Accept", "Ann Lee", Some(id))
+        ],
         "newest first, the invisible join included"
     );
     assert_eq!(page.entries[0].staff_id, Some(d.bob.0.id));
@@ -522,8 +893,13 @@ async fn the_audit_trail_shows_who_did_what_to_which_chat() {
     assert_eq!(first.entries.len(), 1);
     assert!(first.more);
     assert_eq!(first.entries[0].op, "JoinInvisibly");
-    let second: AuditPage =
-        call(&d.server, &d.ada.1, "admin_audit", json!({ "limit": 1, "before": first.entries[0].id })).await;
+    let second: AuditPage = call(
+        &d.server,
+        &d.ada.1,
+        "admin_audit",
+        json!({ "limit": 1, "before": first.entries[0].id }),
+    )
+    .await;
     assert_eq!(second.entries.len(), 1);
     assert_eq!(second.entries[0].op, "Accept");
     assert!(!second.more);
@@ -541,7 +917,11 @@ async fn admin_pages_render_for_admins_only() {
     ] {
         let get = |session: Option<&str>| {
             // As a browser asks for a page.
-            let mut req = d.server.http().get(d.server.url(path)).header(reqwest::header::ACCEPT, "text/html");
+            let mut req = d
+                .server
+                .http()
+                .get(d.server.url(path))
+                .header(reqwest::header::ACCEPT, "text/html");
             if let Some(s) = session {
                 req = req.header(reqwest::header::COOKIE, format!("hd_session={s}"));
             }
@@ -550,20 +930,30 @@ async fn admin_pages_render_for_admins_only() {
         let res = get(Some(&d.ada.1)).await.unwrap();
         assert!(res.status().is_success(), "{path}: {}", res.status());
         let html = res.text().await.unwrap();
-        assert!(html.contains(&format!(">{heading}</h1>")), "{path} as admin: {html}");
+        assert!(
+            html.contains(&format!(">{heading}</h1>")),
+            "{path} as admin: {html}"
+        );
         assert!(!html.contains("Only admins can see this page."), "{path}");
 
         let html = get(Some(&d.ann.1)).await.unwrap().text().await.unwrap();
-        assert!(html.contains("Only admins can see this page."), "{path} as staff: {html}");
+        assert!(
+            html.contains("Only admins can see this page."),
+            "{path} as staff: {html}"
+        );
 
         let res = get(None).await.unwrap();
         let status = res.status();
         let location = res.headers().get(reqwest::header::LOCATION).cloned();
         let html = res.text().await.unwrap();
         assert!(
-            status.is_redirection() && location.as_ref().and_then(|v| v.to_str().ok()) == Some("/login"),
+            status.is_redirection()
+                && location.as_ref().and_then(|v| v.to_str().ok()) == Some("/login"),
             "{path} signed out should redirect to /login, got {status} {location:?}: {html}"
         );
-        assert!(!html.contains(&format!(">{heading}</h1>")), "{path} signed out");
+        assert!(
+            !html.contains(&format!(">{heading}</h1>")),
+            "{path} signed out"
+        );
     }
 }

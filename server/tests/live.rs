@@ -33,16 +33,26 @@ fn error_codes(frames: &[ServerFrame]) -> Vec<ErrorCode> {
 async fn reconnecting_visitor_gets_exactly_the_missed_events() {
     let (_dir, srv) = setup().await;
     let sales = srv.add_department("Sales").await;
-    srv.add_staff("Alice Agent", "alice@example.com", &["Sales"]).await;
+    srv.add_staff("Alice Agent", "alice@example.com", &["Sales"])
+        .await;
     let alice = srv.login("alice@example.com").await;
-    let chat = srv.start_chat("Vera Visitor", "Where is my order?", Some(sales)).await;
+    let chat = srv
+        .start_chat("Vera Visitor", "Where is my order?", Some(sales))
+        .await;
     let id = chat.chat_id;
 
     let mut visitor = srv.visitor("visitor", &chat, 0).await;
-    assert_eq!(messages(&visitor.events(id)), vec![(1, "Where is my order?".to_string())]);
+    assert_eq!(
+        messages(&visitor.events(id)),
+        vec![(1, "Where is my order?".to_string())]
+    );
     let mut staff = srv.staff("alice", &alice).await;
     let transcript = staff.watch(id, 0).await;
-    assert_eq!(seqs(&transcript), vec![1], "staff sees the waiting chat's question");
+    assert_eq!(
+        seqs(&transcript),
+        vec![1],
+        "staff sees the waiting chat's question"
+    );
 
     srv.chat_op(&alice, id, "Accept").await;
     visitor.wait_for_seq(id, 2).await;
@@ -54,7 +64,11 @@ async fn reconnecting_visitor_gets_exactly_the_missed_events() {
 
     let mut acks = Vec::new();
     for i in 1..=3 {
-        acks.push(visitor.say_ok(id, &format!("v-{i}"), &format!("visitor message {i}")).await);
+        acks.push(
+            visitor
+                .say_ok(id, &format!("v-{i}"), &format!("visitor message {i}"))
+                .await,
+        );
     }
     assert_strictly_increasing("acks", &acks);
     visitor.wait_for_seq(id, acks[2]).await;
@@ -64,7 +78,12 @@ async fn reconnecting_visitor_gets_exactly_the_missed_events() {
     assert_eq!(last_seen, acks[2]);
     assert_eq!(
         visitor_messages(&before),
-        ["Where is my order?", "visitor message 1", "visitor message 2", "visitor message 3"]
+        [
+            "Where is my order?",
+            "visitor message 1",
+            "visitor message 2",
+            "visitor message 3"
+        ]
     );
     visitor.close().await;
 
@@ -78,7 +97,10 @@ async fn reconnecting_visitor_gets_exactly_the_missed_events() {
     let missed = back.watch(id, last_seen).await;
     assert_eq!(
         messages(&missed),
-        vec![(s1, "staff reply 1".to_string()), (s2, "staff reply 2".to_string())]
+        vec![
+            (s1, "staff reply 1".to_string()),
+            (s2, "staff reply 2".to_string())
+        ]
     );
     assert_eq!(missed.len(), 2, "exactly the missed events: {missed:?}");
 
@@ -91,10 +113,18 @@ async fn reconnecting_visitor_gets_exactly_the_missed_events() {
     back.sync().await;
     staff.sync().await;
 
-    let session: Vec<_> = before.iter().chain(back.events(id).iter()).cloned().collect();
+    let session: Vec<_> = before
+        .iter()
+        .chain(back.events(id).iter())
+        .cloned()
+        .collect();
     let visitor_seqs = seqs(&session);
     assert_strictly_increasing("the visitor's whole session", &visitor_seqs);
-    assert_eq!(visitor_seqs, (1..=v4).collect::<Vec<_>>(), "every event once, none missing");
+    assert_eq!(
+        visitor_seqs,
+        (1..=v4).collect::<Vec<_>>(),
+        "every event once, none missing"
+    );
     let staff_seqs = seqs(&staff.events(id));
     assert_strictly_increasing("staff", &staff_seqs);
     assert_eq!(staff_seqs, (1..=v4).collect::<Vec<_>>());
@@ -109,18 +139,29 @@ async fn a_visitor_token_reaches_only_its_own_chat() {
     srv.add_staff("Alice Agent", "alice@example.com", &[]).await;
     let alice = srv.login("alice@example.com").await;
     let a = srv.start_chat("Ann A", "Question from A", None).await;
-    let b = srv.start_chat("Ben B", "Secret question from B", None).await;
+    let b = srv
+        .start_chat("Ben B", "Secret question from B", None)
+        .await;
     assert_ne!(a.chat_id, b.chat_id);
 
     let mut va = srv.visitor("visitor A", &a, 0).await;
 
     // Watching chat B: NotFound, and nothing of B.
-    va.send(&ClientFrame::Watch { chat_id: b.chat_id, after: 0 }).await;
+    va.send(&ClientFrame::Watch {
+        chat_id: b.chat_id,
+        after: 0,
+    })
+    .await;
     let frames = va.sync().await;
-    assert_eq!(error_codes(&frames), vec![ErrorCode::NotFound], "frames: {frames:?}");
+    assert_eq!(
+        error_codes(&frames),
+        vec![ErrorCode::NotFound],
+        "frames: {frames:?}"
+    );
     assert!(events_in(&va.frames, b.chat_id).is_empty());
     assert!(
-        va.frames_mentioning("Ben B").is_empty() && va.frames_mentioning("Secret question").is_empty(),
+        va.frames_mentioning("Ben B").is_empty()
+            && va.frames_mentioning("Secret question").is_empty(),
         "chat B leaked to visitor A: {:?}",
         va.frames_mentioning("B")
     );
@@ -143,7 +184,10 @@ async fn a_visitor_token_reaches_only_its_own_chat() {
     let mut forger = srv.connect("forger", None).await;
     forger
         .send(&ClientFrame::Hello {
-            visitor: Some(VisitorAuth { chat_id: b.chat_id, token: a.token.clone() }),
+            visitor: Some(VisitorAuth {
+                chat_id: b.chat_id,
+                token: a.token.clone(),
+            }),
         })
         .await;
     match forger.recv().await {
@@ -154,12 +198,19 @@ async fn a_visitor_token_reaches_only_its_own_chat() {
         other => panic!("expected an Error frame, got {other:?}"),
     }
     forger.expect_close().await;
-    assert!(!forger.frames.iter().any(|f| matches!(f, ServerFrame::Ready)));
+    assert!(!forger
+        .frames
+        .iter()
+        .any(|f| matches!(f, ServerFrame::Ready)));
 
     // A socket that does not say hello gets nothing; one claiming to be staff without a session
     // is refused and closed.
     let mut rude = srv.connect("no hello", None).await;
-    rude.send(&ClientFrame::Watch { chat_id: b.chat_id, after: 0 }).await;
+    rude.send(&ClientFrame::Watch {
+        chat_id: b.chat_id,
+        after: 0,
+    })
+    .await;
     let frames = rude.sync().await;
     assert_eq!(error_codes(&frames), vec![ErrorCode::Unauthorized]);
     assert!(events_in(&frames, b.chat_id).is_empty());
@@ -167,20 +218,34 @@ async fn a_visitor_token_reaches_only_its_own_chat() {
     fake_staff.send(&ClientFrame::Hello { visitor: None }).await;
     assert!(matches!(
         fake_staff.recv().await,
-        ServerFrame::Error { code: ErrorCode::Unauthorized, .. }
+        ServerFrame::Error {
+            code: ErrorCode::Unauthorized,
+            ..
+        }
     ));
     fake_staff.expect_close().await;
 
     // Staff operations without (or with a made-up) session are refused.
     for session in [None, Some("0123456789abcdef")] {
         let (status, body) = srv.chat_op_raw(session, b.chat_id, "Accept").await;
-        assert!(!status.is_success(), "chat_op with session {session:?} answered {status}: {body}");
-        let err: ApiError = serde_json::from_str(&body).unwrap_or_else(|e| panic!("body {body:?}: {e}"));
+        assert!(
+            !status.is_success(),
+            "chat_op with session {session:?} answered {status}: {body}"
+        );
+        let err: ApiError =
+            serde_json::from_str(&body).unwrap_or_else(|e| panic!("body {body:?}: {e}"));
         assert_eq!(err, ApiError::Unauthorized);
     }
     let open = srv.service.open_chats().await.unwrap();
-    let chat_b = open.iter().find(|c| c.id == b.chat_id).expect("chat B is open");
-    assert_eq!(chat_b.phase(), Phase::Waiting, "the refused Accept changed nothing");
+    let chat_b = open
+        .iter()
+        .find(|c| c.id == b.chat_id)
+        .expect("chat B is open");
+    assert_eq!(
+        chat_b.phase(),
+        Phase::Waiting,
+        "the refused Accept changed nothing"
+    );
     assert_eq!(chat_b.last_seq, 1);
 }
 
@@ -204,7 +269,10 @@ async fn a_retried_send_is_stored_once() {
     visitor.sync().await;
     let bodies: Vec<_> = messages(&visitor.events(id));
     assert_eq!(
-        bodies.iter().filter(|(_, b)| b == "only once please").count(),
+        bodies
+            .iter()
+            .filter(|(_, b)| b == "only once please")
+            .count(),
         1,
         "the visitor saw it once: {bodies:?}"
     );
@@ -217,7 +285,10 @@ async fn a_retried_send_is_stored_once() {
     assert!(again.watch(id, last).await.is_empty());
     let third = again.say_ok(id, "retry-me-1", "only once please").await;
     assert_eq!(third, first);
-    assert!(events_in(&again.sync().await, id).is_empty(), "a duplicate publishes nothing");
+    assert!(
+        events_in(&again.sync().await, id).is_empty(),
+        "a duplicate publishes nothing"
+    );
 
     // A later message follows straight on: the duplicates took no sequence numbers.
     let next = again.say_ok(id, "retry-me-2", "and then this").await;
@@ -226,7 +297,11 @@ async fn a_retried_send_is_stored_once() {
     staff.wait_for_seq(id, next).await;
     staff.sync().await;
     let live = messages(&staff.events(id));
-    assert_eq!(live.iter().filter(|(_, b)| b == "only once please").count(), 1, "{live:?}");
+    assert_eq!(
+        live.iter().filter(|(_, b)| b == "only once please").count(),
+        1,
+        "{live:?}"
+    );
     assert_strictly_increasing("staff", &seqs(&staff.events(id)));
     let mut fresh = srv.staff("alice 2", &alice).await;
     let stored = messages(&fresh.watch(id, 0).await);
@@ -254,10 +329,18 @@ async fn bad_frames_and_refused_sends_keep_the_socket_usable() {
 
     let mut visitor = srv.visitor("visitor", &chat, 0).await;
 
-    for bad in ["this is not json", r#"{"t":"dance","chat_id":1}"#, r#"{"t":"send","chat_id":"x"}"#] {
+    for bad in [
+        "this is not json",
+        r#"{"t":"dance","chat_id":1}"#,
+        r#"{"t":"send","chat_id":"x"}"#,
+    ] {
         visitor.send_raw(bad).await;
         let frames = visitor.sync().await;
-        assert_eq!(error_codes(&frames), vec![ErrorCode::BadFrame], "{bad:?} gave {frames:?}");
+        assert_eq!(
+            error_codes(&frames),
+            vec![ErrorCode::BadFrame],
+            "{bad:?} gave {frames:?}"
+        );
     }
 
     // Longest allowed message (counted in characters, not bytes) is accepted; one more is not.
@@ -265,17 +348,26 @@ async fn bad_frames_and_refused_sends_keep_the_socket_usable() {
     visitor.say_ok(id, "longest", &longest).await;
     let too_long = "x".repeat(MAX_MESSAGE_CHARS + 1);
     visitor
-        .send(&ClientFrame::Send { chat_id: id, client_id: "too-long".into(), body: too_long })
+        .send(&ClientFrame::Send {
+            chat_id: id,
+            client_id: "too-long".into(),
+            body: too_long,
+        })
         .await;
     let frames = visitor.sync().await;
     let errors: Vec<_> = frames
         .iter()
         .filter_map(|f| match f {
-            ServerFrame::Error { code, client_id, .. } => Some((*code, client_id.clone())),
+            ServerFrame::Error {
+                code, client_id, ..
+            } => Some((*code, client_id.clone())),
             _ => None,
         })
         .collect();
-    assert_eq!(errors, vec![(ErrorCode::Refused, Some("too-long".to_string()))]);
+    assert_eq!(
+        errors,
+        vec![(ErrorCode::Refused, Some("too-long".to_string()))]
+    );
     visitor.wait_for_message(id, &longest).await;
     let stored = messages(&visitor.events(id));
     assert_eq!(stored.iter().filter(|(_, b)| *b == longest).count(), 1);
@@ -322,22 +414,34 @@ async fn bad_frames_and_refused_sends_keep_the_socket_usable() {
             .iter()
             .filter(|f| matches!(f, ServerFrame::ChatChanged { chat } if chat.id == id))
             .collect();
-        assert!(changed.is_empty(), "{} heard of the invisible join: {changed:?}", ws.label);
+        assert!(
+            changed.is_empty(),
+            "{} heard of the invisible join: {changed:?}",
+            ws.label
+        );
     }
     for ws in [&visitor, &staff_a] {
         let leaks: Vec<_> = ["Bob Monitor", "bob@example.com", "can anyone hear me"]
             .iter()
             .flat_map(|needle| ws.frames_mentioning(needle))
             .collect();
-        assert!(leaks.is_empty(), "{} learned of the monitor: {leaks:?}", ws.label);
+        assert!(
+            leaks.is_empty(),
+            "{} learned of the monitor: {leaks:?}",
+            ws.label
+        );
     }
     assert!(
-        messages(&staff_b.events(id)).iter().any(|(_, b)| b == "Hello?"),
+        messages(&staff_b.events(id))
+            .iter()
+            .any(|(_, b)| b == "Hello?"),
         "the monitor reads the transcript: {:?}",
         staff_b.events(id)
     );
     assert!(staff_b.frames_mentioning("can anyone hear me").is_empty());
-    assert!(!messages(&staff_a.events(id)).iter().any(|(_, b)| b.contains("can anyone")));
+    assert!(!messages(&staff_a.events(id))
+        .iter()
+        .any(|(_, b)| b.contains("can anyone")));
 
     // Binary frames are refused too; the socket still answers.
     visitor.send_binary(b"{\"t\":\"ping\"}").await;
@@ -359,7 +463,10 @@ async fn joining_invisibly_delivers_the_transcript_at_once() {
     srv.chat_op(&alice, id, "Accept").await;
 
     let mut staff_b = srv.staff("bob", &bob).await;
-    assert!(staff_b.watch(id, 0).await.is_empty(), "an active chat is closed to non-members");
+    assert!(
+        staff_b.watch(id, 0).await.is_empty(),
+        "an active chat is closed to non-members"
+    );
     let me_b = srv.service.staff_for_session(&bob).await.unwrap().unwrap();
     srv.chat_op(&bob, id, "JoinInvisibly").await;
     staff_b
@@ -378,7 +485,9 @@ async fn joining_invisibly_delivers_the_transcript_at_once() {
 async fn staff_only_events_never_reach_the_visitor() {
     let (_dir, srv) = setup().await;
     srv.add_staff("Alice Agent", "alice@example.com", &[]).await;
-    let carol = srv.add_staff("Carol Colleague", "carol@example.com", &[]).await;
+    let carol = srv
+        .add_staff("Carol Colleague", "carol@example.com", &[])
+        .await;
     let alice = srv.login("alice@example.com").await;
     let carol_session = srv.login("carol@example.com").await;
     let chat = srv.start_chat("Vera Visitor", "Hello?", None).await;
@@ -413,7 +522,11 @@ async fn staff_only_events_never_reach_the_visitor() {
     visitor.sync().await;
 
     let expected: Vec<i64> = (1..=after).filter(|s| *s != invited_seq).collect();
-    assert_eq!(seqs(&visitor.events(id)), expected, "live: everything but the invitation");
+    assert_eq!(
+        seqs(&visitor.events(id)),
+        expected,
+        "live: everything but the invitation"
+    );
     for needle in ["Carol", "Can you help"] {
         assert!(
             visitor.frames_mentioning(needle).is_empty(),
@@ -423,7 +536,11 @@ async fn staff_only_events_never_reach_the_visitor() {
     }
     let mut reload = srv.connect("visitor reload", None).await;
     reload.hello_visitor(id, &chat.token).await;
-    assert_eq!(seqs(&reload.watch(id, 0).await), expected, "from storage: the same");
+    assert_eq!(
+        seqs(&reload.watch(id, 0).await),
+        expected,
+        "from storage: the same"
+    );
     assert!(reload.frames_mentioning("Carol").is_empty());
 
     // The invitee may read the chat and sees the invitation.
@@ -436,23 +553,31 @@ async fn staff_only_events_never_reach_the_visitor() {
 async fn staff_get_the_chat_list_and_new_chats() {
     let (_dir, srv) = setup().await;
     let support = srv.add_department("Support").await;
-    srv.add_staff("Alice Agent", "alice@example.com", &["Support"]).await;
+    srv.add_staff("Alice Agent", "alice@example.com", &["Support"])
+        .await;
     let alice = srv.login("alice@example.com").await;
     let early = srv.start_chat("Early Bird", "First!", Some(support)).await;
 
     let mut staff = srv.connect("alice", Some(&alice)).await;
     // Ready, then (after the directory) the open chats.
     let chats = staff.hello_staff().await;
-    let listed = chats.iter().find(|c| c.id == early.chat_id).expect("the open chat is listed");
+    let listed = chats
+        .iter()
+        .find(|c| c.id == early.chat_id)
+        .expect("the open chat is listed");
     assert_eq!(listed.visitor.name, "Early Bird");
-    assert_eq!(listed.visitor.department.as_ref().map(|d| d.id), Some(support));
+    assert_eq!(
+        listed.visitor.department.as_ref().map(|d| d.id),
+        Some(support)
+    );
     assert_eq!(listed.phase(), Phase::Waiting);
 
     let late = srv.start_chat("Late Comer", "Am I too late?", None).await;
     let frames = staff
-        .recv_until("ChatChanged for the new chat", |f| {
-            matches!(f, ServerFrame::ChatChanged { chat } if chat.id == late.chat_id)
-        })
+        .recv_until(
+            "ChatChanged for the new chat",
+            |f| matches!(f, ServerFrame::ChatChanged { chat } if chat.id == late.chat_id),
+        )
         .await;
     match frames.last().unwrap() {
         ServerFrame::ChatChanged { chat } => {
@@ -480,7 +605,9 @@ async fn a_restart_loses_nothing() {
     let srv = TestServer::start(dir.path()).await;
     srv.add_staff("Alice Agent", "alice@example.com", &[]).await;
     let alice = srv.login("alice@example.com").await;
-    let chat = srv.start_chat("Vera Visitor", "Still there after a restart?", None).await;
+    let chat = srv
+        .start_chat("Vera Visitor", "Still there after a restart?", None)
+        .await;
     let id = chat.chat_id;
 
     let mut staff = srv.staff("alice", &alice).await;
@@ -510,7 +637,11 @@ async fn a_restart_loses_nothing() {
     assert_eq!(seqs(&staff.watch(id, last_seen).await), Vec::<i64>::new());
     let s2 = staff.say_ok(id, "s-2", "after the restart").await;
     let s3 = staff.say_ok(id, "s-3", "still here").await;
-    assert_eq!((s2, s3), (last_seen + 1, last_seen + 2), "sequences carry on");
+    assert_eq!(
+        (s2, s3),
+        (last_seen + 1, last_seen + 2),
+        "sequences carry on"
+    );
     // A duplicate of a send from before the restart is still recognised.
     assert_eq!(staff.say_ok(id, "s-1", "me too").await, s1);
 
@@ -519,7 +650,10 @@ async fn a_restart_loses_nothing() {
     let after = visitor.watch(id, last_seen).await;
     assert_eq!(
         messages(&after),
-        vec![(s2, "after the restart".to_string()), (s3, "still here".to_string())]
+        vec![
+            (s2, "after the restart".to_string()),
+            (s3, "still here".to_string())
+        ]
     );
     assert_eq!(after.len(), 2);
 
@@ -527,7 +661,10 @@ async fn a_restart_loses_nothing() {
     full.hello_visitor(id, &chat.token).await;
     let everything = full.watch(id, 0).await;
     let expected: Vec<_> = before.iter().chain(after.iter()).cloned().collect();
-    assert_eq!(everything, expected, "the stored transcript is what was delivered");
+    assert_eq!(
+        everything, expected,
+        "the stored transcript is what was delivered"
+    );
     srv.stop().await;
 }
 
@@ -548,7 +685,10 @@ async fn a_wrong_password_opens_no_session() {
     let res = srv
         .http()
         .post(srv.url("/api/login"))
-        .form(&[("email", "alice@example.com"), ("password", "wrong-password")])
+        .form(&[
+            ("email", "alice@example.com"),
+            ("password", "wrong-password"),
+        ])
         .send()
         .await
         .unwrap();
@@ -557,9 +697,16 @@ async fn a_wrong_password_opens_no_session() {
         res.headers()
             .get_all(reqwest::header::SET_COOKIE)
             .iter()
-            .all(|c| !c.to_str().unwrap_or_default().starts_with("hd_session=") || c.to_str().unwrap().starts_with("hd_session=;")),
+            .all(
+                |c| !c.to_str().unwrap_or_default().starts_with("hd_session=")
+                    || c.to_str().unwrap().starts_with("hd_session=;")
+            ),
         "no session cookie on a failed sign-in"
     );
     let body = res.text().await.unwrap();
-    assert_eq!(serde_json::from_str::<ApiError>(&body).ok(), Some(ApiError::BadLogin), "{body}");
+    assert_eq!(
+        serde_json::from_str::<ApiError>(&body).ok(),
+        Some(ApiError::BadLogin),
+        "{body}"
+    );
 }

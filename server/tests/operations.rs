@@ -25,23 +25,48 @@ async fn team() -> Team {
     let server = TestServer::start(dir.path()).await;
     let sales = server.add_department("Sales").await;
     server.add_department("Support").await;
-    let ann = server.add_staff("Ann Lee", "ann@example.com", &["Sales"]).await;
-    let bob = server.add_staff("Bob Stone", "bob@example.com", &["Sales"]).await;
-    let cara = server.add_staff("Cara Diaz", "cara@example.com", &["Support"]).await;
+    let ann = server
+        .add_staff("Ann Lee", "ann@example.com", &["Sales"])
+        .await;
+    let bob = server
+        .add_staff("Bob Stone", "bob@example.com", &["Sales"])
+        .await;
+    let cara = server
+        .add_staff("Cara Diaz", "cara@example.com", &["Support"])
+        .await;
     let ann = (ann.id, server.login("ann@example.com").await);
     let bob = (bob.id, server.login("bob@example.com").await);
     let cara = (cara.id, server.login("cara@example.com").await);
-    Team { server, _dir: dir, sales, ann, bob, cara }
+    Team {
+        server,
+        _dir: dir,
+        sales,
+        ann,
+        bob,
+        cara,
+    }
 }
 
-async fn refused(server: &TestServer, session: &str, chat: ChatId, op: serde_json::Value) -> String {
+async fn refused(
+    server: &TestServer,
+    session: &str,
+    chat: ChatId,
+    op: serde_json::Value,
+) -> String {
     let (status, body) = server.chat_op_raw(Some(session), chat, op.clone()).await;
-    assert!(!status.is_success(), "{op} should have been refused, got {status}: {body}");
+    assert!(
+        !status.is_success(),
+        "{op} should have been refused, got {status}: {body}"
+    );
     body
 }
 
 fn owner_count(chat: &ChatSummary) -> usize {
-    chat.state.members.iter().filter(|m| m.role == Role::Owner).count()
+    chat.state
+        .members
+        .iter()
+        .filter(|m| m.role == Role::Owner)
+        .count()
 }
 
 async fn chat(t: &Team, id: ChatId) -> ChatSummary {
@@ -57,7 +82,10 @@ async fn chat(t: &Team, id: ChatId) -> ChatSummary {
 
 /// A visitor in Sales whose chat Ann has accepted, with sockets for the visitor and Ann.
 async fn accepted(t: &Team) -> (ChatId, Ws, Ws) {
-    let started = t.server.start_chat("Vera Visitor", "Where is my parcel?", Some(t.sales)).await;
+    let started = t
+        .server
+        .start_chat("Vera Visitor", "Where is my parcel?", Some(t.sales))
+        .await;
     let mut ann = t.server.staff("ann", &t.ann.1).await;
     t.server.chat_op(&t.ann.1, started.chat_id, "Accept").await;
     ann.watch(started.chat_id, 0).await;
@@ -74,31 +102,52 @@ async fn an_invisible_join_reaches_no_other_socket_and_the_monitor_cannot_send()
     bob.watch(id, 0).await;
     visitor.sync().await;
     ann.sync().await;
-    let counted = |ws: &Ws| ws.frames.iter().filter(|f| !matches!(f, ServerFrame::Pong)).count();
+    let counted = |ws: &Ws| {
+        ws.frames
+            .iter()
+            .filter(|f| !matches!(f, ServerFrame::Pong))
+            .count()
+    };
     let (visitor_before, ann_before) = (counted(&visitor), counted(&ann));
 
     t.server.chat_op(&t.bob.1, id, "JoinInvisibly").await;
     // Bob's own socket learns his role; he types and tries to send.
     bob.recv_until("Bob's own view as monitor", |f| match f {
-        ServerFrame::ChatChanged { chat } => chat.id == id && chat.role_of(t.bob.0) == Some(Role::Monitor),
+        ServerFrame::ChatChanged { chat } => {
+            chat.id == id && chat.role_of(t.bob.0) == Some(Role::Monitor)
+        }
         _ => false,
     })
     .await;
-    bob.send(&ClientFrame::Typing { chat_id: id, typing: true }).await;
-    assert_eq!(bob.say(id, "bob-1", "I should not be heard").await, Err(ErrorCode::Refused));
+    bob.send(&ClientFrame::Typing {
+        chat_id: id,
+        typing: true,
+    })
+    .await;
+    assert_eq!(
+        bob.say(id, "bob-1", "I should not be heard").await,
+        Err(ErrorCode::Refused)
+    );
 
     // Not one frame reached the visitor or Ann because of it.
     let visitor_after: Vec<_> = visitor.sync().await;
     let ann_after: Vec<_> = ann.sync().await;
     assert!(visitor_after.is_empty(), "visitor got {visitor_after:?}");
     assert!(ann_after.is_empty(), "Ann got {ann_after:?}");
-    assert_eq!((counted(&visitor), counted(&ann)), (visitor_before, ann_before));
+    assert_eq!(
+        (counted(&visitor), counted(&ann)),
+        (visitor_before, ann_before)
+    );
     assert!(visitor.frames_mentioning("Bob").is_empty());
     assert!(ann.frames_mentioning("Bob").is_empty());
     // Neither does a fresh look at the chat list show him to Ann.
     let mut ann2 = t.server.connect("ann again", Some(&t.ann.1)).await;
     ann2.hello_staff().await;
-    assert!(ann2.frames_mentioning("Bob Stone").is_empty(), "{:?}", ann2.frames);
+    assert!(
+        ann2.frames_mentioning("Bob Stone").is_empty(),
+        "{:?}",
+        ann2.frames
+    );
 
     // The monitor reads live: the visitor writes, Bob receives it.
     visitor.say_ok(id, "v-1", "anyone there?").await;
@@ -130,11 +179,21 @@ async fn staff_outside_the_chat_cannot_send_and_only_the_right_people_answer_off
     // Forward to Bob: Cara cannot answer it, Bob can.
     let _bob_socket = t.server.staff("bob", &t.bob.1).await;
     t.server
-        .chat_op(&t.ann.1, id, json!({"Forward": {"to": t.bob.0, "note": "refund"}}))
+        .chat_op(
+            &t.ann.1,
+            id,
+            json!({"Forward": {"to": t.bob.0, "note": "refund"}}),
+        )
         .await;
     let body = refused(&t.server, &t.cara.1, id, json!("AcceptForward")).await;
     assert!(body.contains("NoOffer"), "{body}");
-    let body = refused(&t.server, &t.ann.1, id, json!({"Forward": {"to": t.cara.0, "note": ""}})).await;
+    let body = refused(
+        &t.server,
+        &t.ann.1,
+        id,
+        json!({"Forward": {"to": t.cara.0, "note": ""}}),
+    )
+    .await;
     assert!(body.contains("ForwardPending"), "{body}");
     t.server.chat_op(&t.bob.1, id, "AcceptForward").await;
     let now = chat(&t, id).await;
@@ -143,21 +202,33 @@ async fn staff_outside_the_chat_cannot_send_and_only_the_right_people_answer_off
     // The visitor saw the forward notice but never the offer itself.
     visitor
         .recv_until("the forward notice", |f| match f {
-            ServerFrame::Events { events, .. } => events.iter().any(|e| matches!(e.event, Event::Forwarded { .. })),
+            ServerFrame::Events { events, .. } => events
+                .iter()
+                .any(|e| matches!(e.event, Event::Forwarded { .. })),
             _ => false,
         })
         .await;
     assert!(visitor.frames_mentioning("ForwardOffered").is_empty());
-    assert!(visitor.frames_mentioning("refund").is_empty(), "the note is for staff only");
+    assert!(
+        visitor.frames_mentioning("refund").is_empty(),
+        "the note is for staff only"
+    );
 
     // Invite: only the invitee answers; an invitation to someone offline is refused.
     t.server
-        .chat_op(&t.bob.1, id, json!({"Invite": {"to": t.cara.0, "note": ""}}))
+        .chat_op(
+            &t.bob.1,
+            id,
+            json!({"Invite": {"to": t.cara.0, "note": ""}}),
+        )
         .await;
     let body = refused(&t.server, &t.ann.1, id, json!("AcceptInvite")).await;
     assert!(body.contains("NoInvitation"), "{body}");
     t.server.chat_op(&t.cara.1, id, "AcceptInvite").await;
-    assert_eq!(chat(&t, id).await.role_of(t.cara.0), Some(Role::Participant));
+    assert_eq!(
+        chat(&t, id).await.role_of(t.cara.0),
+        Some(Role::Participant)
+    );
     cara.watch(id, 0).await;
     cara.say_ok(id, "c-2", "Cara here").await;
     visitor.wait_for_message(id, "Cara here").await;
@@ -168,14 +239,36 @@ async fn forwarding_needs_an_available_receiver_and_inviting_an_online_one() {
     let t = team().await;
     let (id, _visitor, _ann) = accepted(&t).await;
     // Bob has no console open: offline.
-    let body = refused(&t.server, &t.ann.1, id, json!({"Forward": {"to": t.bob.0, "note": ""}})).await;
+    let body = refused(
+        &t.server,
+        &t.ann.1,
+        id,
+        json!({"Forward": {"to": t.bob.0, "note": ""}}),
+    )
+    .await;
     assert!(body.contains("TargetUnavailable"), "{body}");
-    let body = refused(&t.server, &t.ann.1, id, json!({"Invite": {"to": t.bob.0, "note": ""}})).await;
+    let body = refused(
+        &t.server,
+        &t.ann.1,
+        id,
+        json!({"Invite": {"to": t.bob.0, "note": ""}}),
+    )
+    .await;
     assert!(body.contains("TargetOffline"), "{body}");
     // Online but away: may be invited, not forwarded to.
     let _bob = t.server.staff("bob", &t.bob.1).await;
-    t.server.service.set_status(t.bob.0, Status::Away).await.unwrap();
-    let body = refused(&t.server, &t.ann.1, id, json!({"Forward": {"to": t.bob.0, "note": ""}})).await;
+    t.server
+        .service
+        .set_status(t.bob.0, Status::Away)
+        .await
+        .unwrap();
+    let body = refused(
+        &t.server,
+        &t.ann.1,
+        id,
+        json!({"Forward": {"to": t.bob.0, "note": ""}}),
+    )
+    .await;
     assert!(body.contains("TargetUnavailable"), "{body}");
     t.server
         .chat_op(&t.ann.1, id, json!({"Invite": {"to": t.bob.0, "note": ""}}))
@@ -193,7 +286,11 @@ async fn two_staff_taking_at_once_leave_exactly_one_owner() {
     assert!(a.0.is_success() || b.0.is_success(), "{a:?} {b:?}");
     let now = chat(&t, id).await;
     assert_eq!(owner_count(&now), 1, "{:?}", now.state.members);
-    assert_eq!(now.role_of(t.ann.0), Some(Role::Participant), "the first owner stays");
+    assert_eq!(
+        now.role_of(t.ann.0),
+        Some(Role::Participant),
+        "the first owner stays"
+    );
 }
 
 #[tokio::test]
@@ -216,7 +313,10 @@ async fn leaving_passes_ownership_to_the_longest_present_participant() {
         .await;
     // Ann is out: she can no longer write.
     let mut ann = t.server.staff("ann again", &t.ann.1).await;
-    assert_eq!(ann.say(id, "a-9", "still here?").await, Err(ErrorCode::Refused));
+    assert_eq!(
+        ann.say(id, "a-9", "still here?").await,
+        Err(ErrorCode::Refused)
+    );
 }
 
 #[tokio::test]
@@ -224,11 +324,20 @@ async fn a_waiting_chat_is_seen_and_accepted_only_on_its_route() {
     let t = team().await;
     let mut cara = t.server.staff("cara", &t.cara.1).await;
     let mut ann = t.server.staff("ann", &t.ann.1).await;
-    let started = t.server.start_chat("Sam Sales", "Quote for 40 seats", Some(t.sales)).await;
-    ann.recv_until("the new chat", |f| matches!(f, ServerFrame::ChatChanged { chat } if chat.id == started.chat_id))
+    let started = t
+        .server
+        .start_chat("Sam Sales", "Quote for 40 seats", Some(t.sales))
         .await;
+    ann.recv_until(
+        "the new chat",
+        |f| matches!(f, ServerFrame::ChatChanged { chat } if chat.id == started.chat_id),
+    )
+    .await;
     cara.sync().await;
-    assert!(cara.frames_mentioning("Quote for 40 seats").is_empty(), "Support staff see Sales chats");
+    assert!(
+        cara.frames_mentioning("Quote for 40 seats").is_empty(),
+        "Support staff see Sales chats"
+    );
     let body = refused(&t.server, &t.cara.1, started.chat_id, json!("Accept")).await;
     assert!(body.contains("NotFound"), "{body}");
     // Offered to Ann (the only one available in Sales) and accepted by her.
@@ -292,7 +401,11 @@ async fn closing_every_console_makes_staff_offline_after_the_grace_period() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     // Reopening restores the chosen status.
-    t.server.service.set_status(t.bob.0, Status::Away).await.unwrap();
+    t.server
+        .service
+        .set_status(t.bob.0, Status::Away)
+        .await
+        .unwrap();
     let _bob = t.server.staff("bob again", &t.bob.1).await;
     assert_eq!(presence(&t), Status::Away);
 }

@@ -68,7 +68,9 @@ impl Srv {
         let mut config = server::config::Config::for_data_dir(data_dir.to_path_buf());
         config.smtp_url = smtp_url;
         config.mail_from = "Helpdesk Test <help@example.com>".into();
-        let service = server::open_service(&config).await.expect("open the service");
+        let service = server::open_service(&config)
+            .await
+            .expect("open the service");
         let leptos_options = LeptosOptions::builder().output_name("helpdesk").build();
         let shutdown = CancellationToken::new();
         let state = server::AppState {
@@ -91,12 +93,21 @@ impl Srv {
             .timeout(WAIT)
             .build()
             .unwrap();
-        Srv { addr, service, shutdown, task, http }
+        Srv {
+            addr,
+            service,
+            shutdown,
+            task,
+            http,
+        }
     }
 
     async fn stop(self) {
         self.shutdown.cancel();
-        within("the server to stop", self.task).await.unwrap().unwrap();
+        within("the server to stop", self.task)
+            .await
+            .unwrap()
+            .unwrap();
     }
 
     fn url(&self, path: &str) -> String {
@@ -125,7 +136,11 @@ impl Srv {
             .send()
             .await
             .unwrap();
-        assert!(res.status().is_redirection(), "sign-in answered {}", res.status());
+        assert!(
+            res.status().is_redirection(),
+            "sign-in answered {}",
+            res.status()
+        );
         res.headers()
             .get_all(reqwest::header::SET_COOKIE)
             .iter()
@@ -137,29 +152,57 @@ impl Srv {
     }
 
     /// POSTs JSON to a server function; returns the status and body.
-    async fn post(&self, session: Option<&str>, endpoint: &str, body: Value) -> (reqwest::StatusCode, String) {
-        let mut req = self.http.post(self.url(&format!("/api/{endpoint}"))).json(&body);
+    async fn post(
+        &self,
+        session: Option<&str>,
+        endpoint: &str,
+        body: Value,
+    ) -> (reqwest::StatusCode, String) {
+        let mut req = self
+            .http
+            .post(self.url(&format!("/api/{endpoint}")))
+            .json(&body);
         if let Some(session) = session {
             req = req.header(reqwest::header::COOKIE, format!("hd_session={session}"));
         }
-        let res = req.send().await.unwrap_or_else(|e| panic!("POST /api/{endpoint}: {e}"));
+        let res = req
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST /api/{endpoint}: {e}"));
         let status = res.status();
         (status, res.text().await.unwrap())
     }
 
-    async fn call<T: serde::de::DeserializeOwned>(&self, session: Option<&str>, endpoint: &str, body: Value) -> T {
+    async fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        session: Option<&str>,
+        endpoint: &str,
+        body: Value,
+    ) -> T {
         let (status, text) = self.post(session, endpoint, body.clone()).await;
-        assert!(status.is_success(), "{endpoint} {body} answered {status}: {text}");
+        assert!(
+            status.is_success(),
+            "{endpoint} {body} answered {status}: {text}"
+        );
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{endpoint} answer {text:?}: {e}"))
     }
 
     async fn api_error(&self, session: Option<&str>, endpoint: &str, body: Value) -> ApiError {
         let (status, text) = self.post(session, endpoint, body.clone()).await;
-        assert!(!status.is_success(), "{endpoint} {body} should fail, answered {status}: {text}");
+        assert!(
+            !status.is_success(),
+            "{endpoint} {body} should fail, answered {status}: {text}"
+        );
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{endpoint} error {text:?}: {e}"))
     }
 
-    async fn start_chat(&self, name: &str, email: &str, question: &str, department: Option<i64>) -> Started {
+    async fn start_chat(
+        &self,
+        name: &str,
+        email: &str,
+        question: &str,
+        department: Option<i64>,
+    ) -> Started {
         self.call(
             None,
             "start_chat",
@@ -169,24 +212,48 @@ impl Srv {
     }
 
     async fn chat_op(&self, session: &str, chat_id: ChatId, op: Value) {
-        let (status, body) = self.post(Some(session), "chat_op", json!({ "chat_id": chat_id, "op": op })).await;
-        assert!(status.is_success(), "chat_op {op} answered {status}: {body}");
+        let (status, body) = self
+            .post(
+                Some(session),
+                "chat_op",
+                json!({ "chat_id": chat_id, "op": op }),
+            )
+            .await;
+        assert!(
+            status.is_success(),
+            "chat_op {op} answered {status}: {body}"
+        );
     }
 
-    async fn create_ticket(&self, session: &str, chat_id: ChatId, closing: Value) -> Option<TicketSummary> {
-        self.call(Some(session), "create_ticket", json!({ "chat_id": chat_id, "closing": closing })).await
+    async fn create_ticket(
+        &self,
+        session: &str,
+        chat_id: ChatId,
+        closing: Value,
+    ) -> Option<TicketSummary> {
+        self.call(
+            Some(session),
+            "create_ticket",
+            json!({ "chat_id": chat_id, "closing": closing }),
+        )
+        .await
     }
 
     async fn ticket(&self, session: &str, number: i64) -> TicketDetail {
-        self.call(Some(session), "ticket", json!({ "number": number })).await
+        self.call(Some(session), "ticket", json!({ "number": number }))
+            .await
     }
 
     async fn tickets(&self, session: &str, filter: Value) -> Vec<TicketSummary> {
-        self.call(Some(session), "tickets", json!({ "filter": filter })).await
+        self.call(Some(session), "tickets", json!({ "filter": filter }))
+            .await
     }
 
     async fn chat(&self, id: ChatId) -> ChatSummary {
-        self.service.chat(&Viewer::System, id).await.expect("the chat")
+        self.service
+            .chat(&Viewer::System, id)
+            .await
+            .expect("the chat")
     }
 
     async fn say(&self, viewer: &Viewer, chat: ChatId, client_id: &str, body: &str) {
@@ -197,14 +264,24 @@ impl Srv {
     }
 
     /// Opens a console socket for this session, so its staff member is present.
-    async fn console(&self, session: &str) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
-        let mut request = format!("ws://{}/ws", self.addr).into_client_request().unwrap();
-        request
-            .headers_mut()
-            .insert(header::COOKIE, HeaderValue::from_str(&format!("hd_session={session}")).unwrap());
-        let (mut ws, _) = within("a console socket", tokio_tungstenite::connect_async(request))
-            .await
+    async fn console(
+        &self,
+        session: &str,
+    ) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>
+    {
+        let mut request = format!("ws://{}/ws", self.addr)
+            .into_client_request()
             .unwrap();
+        request.headers_mut().insert(
+            header::COOKIE,
+            HeaderValue::from_str(&format!("hd_session={session}")).unwrap(),
+        );
+        let (mut ws, _) = within(
+            "a console socket",
+            tokio_tungstenite::connect_async(request),
+        )
+        .await
+        .unwrap();
         let hello = serde_json::to_string(&ClientFrame::Hello { visitor: None }).unwrap();
         ws.send(Message::text(hello)).await.unwrap();
         within("Ready", async {
@@ -223,7 +300,13 @@ impl Srv {
 }
 
 /// A chat with `question`, accepted by the staff member behind `session`.
-async fn accepted_chat(srv: &Srv, session: &str, visitor: &str, question: &str, department: Option<i64>) -> Started {
+async fn accepted_chat(
+    srv: &Srv,
+    session: &str,
+    visitor: &str,
+    question: &str,
+    department: Option<i64>,
+) -> Started {
     let email = format!("{}@example.com", visitor.to_lowercase().replace(' ', "."));
     let chat = srv.start_chat(visitor, &email, question, department).await;
     srv.chat_op(session, chat.chat_id, json!("Accept")).await;
@@ -241,22 +324,39 @@ struct SmtpServer {
 impl SmtpServer {
     async fn start(port: u16, maildir: &Path) -> SmtpServer {
         let child = tokio::process::Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
             .arg(maildir)
             .stdout(std::process::Stdio::null())
             .kill_on_drop(true)
             .spawn()
             .expect("python3 -m aiosmtpd (run scripts/install.sh to install aiosmtpd)");
-        let mut server = SmtpServer { child, maildir: maildir.to_path_buf() };
+        let mut server = SmtpServer {
+            child,
+            maildir: maildir.to_path_buf(),
+        };
         let started = tokio::time::Instant::now();
         loop {
             if let Some(status) = server.child.try_wait().unwrap() {
                 panic!("aiosmtpd exited with {status}: is it installed? (scripts/install.sh installs it)");
             }
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
                 return server;
             }
-            assert!(started.elapsed() < WAIT, "aiosmtpd did not start listening on port {port}");
+            assert!(
+                started.elapsed() < WAIT,
+                "aiosmtpd did not start listening on port {port}"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -281,7 +381,11 @@ impl SmtpServer {
 
 /// A port nobody listens on right now.
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// One received email, taken apart just enough for the checks.
@@ -296,7 +400,10 @@ impl Received {
         let (headers, body) = raw.split_once("\n\n").expect("headers and a body");
         // Unfold folded header lines.
         let headers = headers.replace("\n ", " ").replace("\n\t", " ");
-        Received { headers, body: decode_quoted_printable(body) }
+        Received {
+            headers,
+            body: decode_quoted_printable(body),
+        }
     }
 
     fn header(&self, name: &str) -> String {
@@ -333,7 +440,12 @@ fn decode_quoted_printable(text: &str) -> String {
 }
 
 async fn mail_state(srv: &Srv, session: &str, number: i64) -> Vec<MailState> {
-    srv.ticket(session, number).await.mail.into_iter().map(|m| m.state).collect()
+    srv.ticket(session, number)
+        .await
+        .mail
+        .into_iter()
+        .map(|m| m.state)
+        .collect()
 }
 
 // ---- Tests -----------------------------------------------------------------------------------
@@ -346,9 +458,15 @@ async fn the_transcript_reaches_a_real_smtp_server() {
     let maildir = dir.path().join("maildir");
     let port = free_port();
     let smtp = SmtpServer::start(port, &maildir).await;
-    let srv = Srv::start(&dir.path().join("data"), Some(format!("smtp://127.0.0.1:{port}"))).await;
+    let srv = Srv::start(
+        &dir.path().join("data"),
+        Some(format!("smtp://127.0.0.1:{port}")),
+    )
+    .await;
     let sales = srv.service.add_department("Sales").await.unwrap().id;
-    let ann = srv.add_staff("Ann Lee", "ann@example.com", &["Sales"]).await;
+    let ann = srv
+        .add_staff("Ann Lee", "ann@example.com", &["Sales"])
+        .await;
     let session = srv.login("ann@example.com").await;
 
     let question = "My parcel 4711 has not arrived";
@@ -360,7 +478,11 @@ async fn the_transcript_reaches_a_real_smtp_server() {
         (&visitor, "v1", "It was due on Monday."),
         (&staff, "s1", "Sorry about that, let me check parcel 4711."),
         (&visitor, "v2", "Thank you!\nThe address is Main Street 5."),
-        (&staff, "s2", "It leaves the depot today; you will have it tomorrow."),
+        (
+            &staff,
+            "s2",
+            "It leaves the depot today; you will have it tomorrow.",
+        ),
     ];
     for (who, cid, body) in &lines {
         srv.say(who, id, cid, body).await;
@@ -382,22 +504,57 @@ async fn the_transcript_reaches_a_real_smtp_server() {
     })
     .await;
     let mail = Received::parse(&raw);
-    assert!(mail.header("To").contains("vera.visitor@example.com"), "To: {}", mail.header("To"));
-    assert!(mail.header("X-RcptTo").contains("vera.visitor@example.com"), "the envelope recipient");
-    assert!(mail.header("From").contains("help@example.com"), "From: {}", mail.header("From"));
+    assert!(
+        mail.header("To").contains("vera.visitor@example.com"),
+        "To: {}",
+        mail.header("To")
+    );
+    assert!(
+        mail.header("X-RcptTo").contains("vera.visitor@example.com"),
+        "the envelope recipient"
+    );
+    assert!(
+        mail.header("From").contains("help@example.com"),
+        "From: {}",
+        mail.header("From")
+    );
     let subject = mail.header("Subject");
-    assert!(subject.contains(&format!("#{}", ticket.number)), "subject {subject:?} names ticket #{}", ticket.number);
-    assert!(subject.contains("Parcel 4711 is late"), "subject {subject:?}");
-    assert!(mail.headers.to_ascii_lowercase().contains("multipart/alternative"), "{}", mail.headers);
-    assert!(mail.body.contains("text/plain") && mail.body.contains("text/html"), "both parts: {}", mail.body);
+    assert!(
+        subject.contains(&format!("#{}", ticket.number)),
+        "subject {subject:?} names ticket #{}",
+        ticket.number
+    );
+    assert!(
+        subject.contains("Parcel 4711 is late"),
+        "subject {subject:?}"
+    );
+    assert!(
+        mail.headers
+            .to_ascii_lowercase()
+            .contains("multipart/alternative"),
+        "{}",
+        mail.headers
+    );
+    assert!(
+        mail.body.contains("text/plain") && mail.body.contains("text/html"),
+        "both parts: {}",
+        mail.body
+    );
     assert!(mail.body.contains(question), "the question is in the body");
     for (_, _, body) in &lines {
         for part in body.lines() {
-            assert!(mail.body.contains(part), "{part:?} is in the body:\n{}", mail.body);
+            assert!(
+                mail.body.contains(part),
+                "{part:?} is in the body:\n{}",
+                mail.body
+            );
         }
     }
     assert!(mail.body.contains("Ann Lee has joined the chat") && mail.body.contains("Chat ended"));
-    assert!(mail.body.contains("Vera Visitor") && mail.body.contains("Ann Lee"), "authors are named");
+    assert!(
+        mail.body.contains("Vera Visitor") && mail.body.contains("Ann Lee"),
+        "authors are named"
+    );
 
     // The ticket shows it as sent, with a line in its history.
     eventually("the email to show as sent", WAIT, || async {
@@ -407,7 +564,9 @@ async fn the_transcript_reaches_a_real_smtp_server() {
     .await;
     let detail = srv.ticket(&session, ticket.number).await;
     assert!(
-        detail.history.iter().any(|h| h.what.contains("Transcript email sent to vera.visitor@example.com")),
+        detail.history.iter().any(|h| h
+            .what
+            .contains("Transcript email sent to vera.visitor@example.com")),
         "history: {:?}",
         detail.history
     );
@@ -429,7 +588,13 @@ async fn the_outbox_keeps_the_email_until_smtp_is_back() {
     srv.add_staff("Ann Lee", "ann@example.com", &[]).await;
     let session = srv.login("ann@example.com").await;
     let chat = accepted_chat(&srv, &session, "Otto Outage", "Is anyone there?", None).await;
-    srv.say(&Viewer::Visitor(chat.chat_id), chat.chat_id, "v1", "Hello during the outage").await;
+    srv.say(
+        &Viewer::Visitor(chat.chat_id),
+        chat.chat_id,
+        "v1",
+        "Hello during the outage",
+    )
+    .await;
     let ticket = srv
         .create_ticket(
             &session,
@@ -442,7 +607,11 @@ async fn the_outbox_keeps_the_email_until_smtp_is_back() {
     // The first attempt fails and is kept for a retry, with the reason.
     let error = eventually("a failed attempt", WAIT, || async {
         match mail_state(&srv, &session, ticket.number).await.as_slice() {
-            [MailState::Queued { attempts, last_error: Some(e), .. }] if *attempts >= 1 => Some(e.clone()),
+            [MailState::Queued {
+                attempts,
+                last_error: Some(e),
+                ..
+            }] if *attempts >= 1 => Some(e.clone()),
             _ => None,
         }
     })
@@ -454,15 +623,23 @@ async fn the_outbox_keeps_the_email_until_smtp_is_back() {
     let smtp = SmtpServer::start(port, &maildir).await;
     let srv = Srv::start(&data, Some(smtp_url)).await;
     let session = srv.login("ann@example.com").await;
-    let raw = eventually("delivery once SMTP is back", Duration::from_secs(40), || async {
-        smtp.messages().into_iter().next()
-    })
+    let raw = eventually(
+        "delivery once SMTP is back",
+        Duration::from_secs(40),
+        || async { smtp.messages().into_iter().next() },
+    )
     .await;
     let mail = Received::parse(&raw);
-    assert!(mail.header("Subject").contains(&format!("#{}", ticket.number)));
+    assert!(mail
+        .header("Subject")
+        .contains(&format!("#{}", ticket.number)));
     assert!(mail.body.contains("Hello during the outage"));
     eventually("the email to show as sent", WAIT, || async {
-        matches!(mail_state(&srv, &session, ticket.number).await.as_slice(), [MailState::Sent { .. }]).then_some(())
+        matches!(
+            mail_state(&srv, &session, ticket.number).await.as_slice(),
+            [MailState::Sent { .. }]
+        )
+        .then_some(())
     })
     .await;
     assert_eq!(smtp.messages().len(), 1, "delivered exactly once");
@@ -480,14 +657,26 @@ async fn a_retried_end_chat_creates_the_ticket_once() {
     let chat = accepted_chat(&srv, &session, "Rita Retry", "Please help twice", None).await;
     let end = json!({ "End": { "subject": "Retried", "status": "Open", "assignee": null, "send_email": true } });
 
-    let first = srv.create_ticket(&session, chat.chat_id, end.clone()).await.unwrap();
-    let again = srv.create_ticket(&session, chat.chat_id, end.clone()).await.unwrap();
-    assert_eq!(first.number, again.number, "the retry returns the same ticket");
+    let first = srv
+        .create_ticket(&session, chat.chat_id, end.clone())
+        .await
+        .unwrap();
+    let again = srv
+        .create_ticket(&session, chat.chat_id, end.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        first.number, again.number,
+        "the retry returns the same ticket"
+    );
     let (a, b) = tokio::join!(
         srv.create_ticket(&session, chat.chat_id, end.clone()),
         srv.create_ticket(&session, chat.chat_id, end.clone()),
     );
-    assert_eq!((a.unwrap().number, b.unwrap().number), (first.number, first.number));
+    assert_eq!(
+        (a.unwrap().number, b.unwrap().number),
+        (first.number, first.number)
+    );
 
     // A fresh chat, ended by two requests racing each other: still one ticket.
     let other = accepted_chat(&srv, &session, "Rex Race", "Racing", None).await;
@@ -499,11 +688,20 @@ async fn a_retried_end_chat_creates_the_ticket_once() {
     assert_eq!(a.number, b.number);
     assert_ne!(a.number, first.number);
 
-    let all = srv.tickets(&session, json!({ "status": null, "assignee": "Anyone", "search": "" })).await;
+    let all = srv
+        .tickets(
+            &session,
+            json!({ "status": null, "assignee": "Anyone", "search": "" }),
+        )
+        .await;
     assert_eq!(all.len(), 2, "{all:?}");
     for (chat, number) in [(chat.chat_id, first.number), (other.chat_id, a.number)] {
         let detail = srv.ticket(&session, number).await;
-        let ended = detail.transcript.iter().filter(|e| matches!(e.event, Event::Ended { .. })).count();
+        let ended = detail
+            .transcript
+            .iter()
+            .filter(|e| matches!(e.event, Event::Ended { .. }))
+            .count();
         assert_eq!(ended, 1, "one Chat ended in chat {chat}");
         assert_eq!(detail.mail.len(), 1, "one transcript email queued");
         assert_eq!(srv.chat(chat).await.ticket_number, Some(number));
@@ -518,16 +716,31 @@ async fn leave_and_end_make_the_right_tickets() {
     let dir = tempfile::tempdir().unwrap();
     let srv = Srv::start(dir.path(), None).await;
     let sales = srv.service.add_department("Sales").await.unwrap().id;
-    let ann = srv.add_staff("Ann Lee", "ann@example.com", &["Sales"]).await;
-    let bob = srv.add_staff("Bob Stone", "bob@example.com", &["Sales"]).await;
+    let ann = srv
+        .add_staff("Ann Lee", "ann@example.com", &["Sales"])
+        .await;
+    let bob = srv
+        .add_staff("Bob Stone", "bob@example.com", &["Sales"])
+        .await;
     let ann_s = srv.login("ann@example.com").await;
     let bob_s = srv.login("bob@example.com").await;
 
     // Two staff in the chat: Bob leaves, the chat goes on, no ticket.
-    let chat = accepted_chat(&srv, &ann_s, "Lena Leave", "Where is\nmy order 12?", Some(sales)).await;
+    let chat = accepted_chat(
+        &srv,
+        &ann_s,
+        "Lena Leave",
+        "Where is\nmy order 12?",
+        Some(sales),
+    )
+    .await;
     srv.chat_op(&bob_s, chat.chat_id, json!("Join")).await;
     let none = srv
-        .create_ticket(&bob_s, chat.chat_id, json!({ "Leave": { "assignee": null, "send_email": false } }))
+        .create_ticket(
+            &bob_s,
+            chat.chat_id,
+            json!({ "Leave": { "assignee": null, "send_email": false } }),
+        )
         .await;
     assert_eq!(none, None, "others remain: no ticket");
     assert_eq!(srv.chat(chat.chat_id).await.phase(), Phase::Active);
@@ -535,7 +748,11 @@ async fn leave_and_end_make_the_right_tickets() {
 
     // Ann is the last: the chat closes into a ticket with the question as subject.
     let left = srv
-        .create_ticket(&ann_s, chat.chat_id, json!({ "Leave": { "assignee": bob.id, "send_email": false } }))
+        .create_ticket(
+            &ann_s,
+            chat.chat_id,
+            json!({ "Leave": { "assignee": bob.id, "send_email": false } }),
+        )
         .await
         .expect("the last staff member's leaving makes a ticket");
     assert_eq!(left.subject, "Where is my order 12?");
@@ -548,18 +765,37 @@ async fn leave_and_end_make_the_right_tickets() {
     assert_eq!(closed.phase(), Phase::Ended);
     assert_eq!(closed.ticket_number, Some(left.number));
     // The visitor's view of the chat carries the number.
-    let visitor = srv.service.visitor(chat.chat_id, &chat.token).await.unwrap();
+    let visitor = srv
+        .service
+        .visitor(chat.chat_id, &chat.token)
+        .await
+        .unwrap();
     let seen = srv.service.chat(&visitor, chat.chat_id).await.unwrap();
-    assert_eq!(srv.service.view(&visitor, &seen).unwrap().ticket_number, Some(left.number));
+    assert_eq!(
+        srv.service.view(&visitor, &seen).unwrap().ticket_number,
+        Some(left.number)
+    );
     let detail = srv.ticket(&ann_s, left.number).await;
     assert!(detail.mail.is_empty(), "no email asked for");
     let what: Vec<&str> = detail.history.iter().map(|h| h.what.as_str()).collect();
-    assert!(what[0].starts_with("Created from the chat with Lena Leave"), "{what:?}");
-    assert!(what.contains(&"Status set to Open") && what.contains(&"Assigned to Bob Stone"), "{what:?}");
+    assert!(
+        what[0].starts_with("Created from the chat with Lena Leave"),
+        "{what:?}"
+    );
+    assert!(
+        what.contains(&"Status set to Open") && what.contains(&"Assigned to Bob Stone"),
+        "{what:?}"
+    );
     assert!(detail.history.iter().all(|h| h.actor == "Ann Lee"));
     // The whole transcript, staff notices included.
-    assert!(detail.transcript.iter().any(|e| matches!(&e.event, Event::Joined { staff } if staff.id == bob.id)));
-    assert!(detail.transcript.iter().any(|e| matches!(&e.event, Event::Left { staff, .. } if staff.id == bob.id)));
+    assert!(detail
+        .transcript
+        .iter()
+        .any(|e| matches!(&e.event, Event::Joined { staff } if staff.id == bob.id)));
+    assert!(detail
+        .transcript
+        .iter()
+        .any(|e| matches!(&e.event, Event::Left { staff, .. } if staff.id == bob.id)));
 
     // End chat with a subject, a status and nobody assigned.
     let chat2 = accepted_chat(&srv, &ann_s, "Eddie End", "Refund please", Some(sales)).await;
@@ -579,7 +815,11 @@ async fn leave_and_end_make_the_right_tickets() {
         )
         .await;
     assert!(bad.field("assignee").is_some(), "{bad:?}");
-    assert_eq!(srv.chat(chat2.chat_id).await.phase(), Phase::Active, "refused requests change nothing");
+    assert_eq!(
+        srv.chat(chat2.chat_id).await.phase(),
+        Phase::Active,
+        "refused requests change nothing"
+    );
     let ended = srv
         .create_ticket(
             &ann_s,
@@ -596,34 +836,91 @@ async fn leave_and_end_make_the_right_tickets() {
 
     // Staff change status and assignee; every change is in the history.
     let _: TicketSummary = srv
-        .call(Some(&bob_s), "update_ticket", json!({ "number": ended.number, "change": { "Status": "Resolved" } }))
+        .call(
+            Some(&bob_s),
+            "update_ticket",
+            json!({ "number": ended.number, "change": { "Status": "Resolved" } }),
+        )
         .await;
     let after: TicketSummary = srv
-        .call(Some(&bob_s), "update_ticket", json!({ "number": ended.number, "change": { "Assignee": ann.id } }))
+        .call(
+            Some(&bob_s),
+            "update_ticket",
+            json!({ "number": ended.number, "change": { "Assignee": ann.id } }),
+        )
         .await;
     assert_eq!(after.status, TicketStatus::Resolved);
     assert_eq!(after.assignee.map(|a| a.name), Some("Ann Lee".into()));
     let history = srv.ticket(&ann_s, ended.number).await.history;
-    let changes: Vec<(String, String)> = history.into_iter().skip(2).map(|h| (h.actor, h.what)).collect();
+    let changes: Vec<(String, String)> = history
+        .into_iter()
+        .skip(2)
+        .map(|h| (h.actor, h.what))
+        .collect();
     assert_eq!(
         changes,
         [
-            ("Bob Stone".to_string(), "Status changed from Pending to Resolved".to_string()),
-            ("Bob Stone".to_string(), "Assignee changed from nobody to Ann Lee".to_string()),
+            (
+                "Bob Stone".to_string(),
+                "Status changed from Pending to Resolved".to_string()
+            ),
+            (
+                "Bob Stone".to_string(),
+                "Assignee changed from nobody to Ann Lee".to_string()
+            ),
         ]
     );
 
     // The list filters by status and assignee, and searches subject and requester.
     let numbers = |list: Vec<TicketSummary>| list.into_iter().map(|t| t.number).collect::<Vec<_>>();
     let f = |status: Value, assignee: Value, search: &str| json!({ "status": status, "assignee": assignee, "search": search });
-    assert_eq!(numbers(srv.tickets(&ann_s, f(json!("Open"), json!("Anyone"), "")).await), [left.number]);
-    assert_eq!(numbers(srv.tickets(&ann_s, f(json!(null), json!({ "Staff": ann.id }), "")).await), [ended.number]);
-    assert_eq!(numbers(srv.tickets(&ann_s, f(json!(null), json!("Nobody"), "")).await), Vec::<i64>::new());
-    assert_eq!(numbers(srv.tickets(&ann_s, f(json!(null), json!("Anyone"), "refund")).await), [ended.number]);
-    assert_eq!(numbers(srv.tickets(&ann_s, f(json!(null), json!("Anyone"), "lena")).await), [left.number]);
-    assert_eq!(numbers(srv.tickets(&ann_s, f(json!(null), json!("Anyone"), "eddie.end@")).await), [ended.number]);
     assert_eq!(
-        numbers(srv.tickets(&ann_s, f(json!(null), json!("Anyone"), "")).await),
+        numbers(
+            srv.tickets(&ann_s, f(json!("Open"), json!("Anyone"), ""))
+                .await
+        ),
+        [left.number]
+    );
+    assert_eq!(
+        numbers(
+            srv.tickets(&ann_s, f(json!(null), json!({ "Staff": ann.id }), ""))
+                .await
+        ),
+        [ended.number]
+    );
+    assert_eq!(
+        numbers(
+            srv.tickets(&ann_s, f(json!(null), json!("Nobody"), ""))
+                .await
+        ),
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        numbers(
+            srv.tickets(&ann_s, f(json!(null), json!("Anyone"), "refund"))
+                .await
+        ),
+        [ended.number]
+    );
+    assert_eq!(
+        numbers(
+            srv.tickets(&ann_s, f(json!(null), json!("Anyone"), "lena"))
+                .await
+        ),
+        [left.number]
+    );
+    assert_eq!(
+        numbers(
+            srv.tickets(&ann_s, f(json!(null), json!("Anyone"), "eddie.end@"))
+                .await
+        ),
+        [ended.number]
+    );
+    assert_eq!(
+        numbers(
+            srv.tickets(&ann_s, f(json!(null), json!("Anyone"), ""))
+                .await
+        ),
         [ended.number, left.number],
         "most recently updated first"
     );
@@ -645,24 +942,44 @@ async fn a_visitor_cannot_read_tickets() {
         .unwrap();
     let n = ticket.number;
     let calls = [
-        ("tickets", json!({ "filter": { "status": null, "assignee": "Anyone", "search": "" } })),
+        (
+            "tickets",
+            json!({ "filter": { "status": null, "assignee": "Anyone", "search": "" } }),
+        ),
         ("ticket", json!({ "number": n })),
-        ("update_ticket", json!({ "number": n, "change": { "Status": "Closed" } })),
+        (
+            "update_ticket",
+            json!({ "number": n, "change": { "Status": "Closed" } }),
+        ),
         ("resend_transcript", json!({ "number": n })),
-        ("create_ticket", json!({ "chat_id": chat.chat_id, "closing": { "Leave": { "assignee": null, "send_email": true } } })),
+        (
+            "create_ticket",
+            json!({ "chat_id": chat.chat_id, "closing": { "Leave": { "assignee": null, "send_email": true } } }),
+        ),
     ];
     // No cookie at all, a made-up one, and the visitor's chat token passed off as a session.
     for session in [None, Some("0123456789abcdef"), Some(chat.token.as_str())] {
         for (endpoint, body) in &calls {
             let (status, text) = srv.post(session, endpoint, body.clone()).await;
-            assert!(!status.is_success(), "{endpoint} with {session:?} answered {status}: {text}");
-            assert!(!text.contains("Secret"), "{endpoint} leaked the ticket: {text}");
-            let err: ApiError = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+            assert!(
+                !status.is_success(),
+                "{endpoint} with {session:?} answered {status}: {text}"
+            );
+            assert!(
+                !text.contains("Secret"),
+                "{endpoint} leaked the ticket: {text}"
+            );
+            let err: ApiError =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
             assert_eq!(err, ApiError::Unauthorized, "{endpoint}");
         }
     }
     let detail = srv.ticket(&session, n).await;
-    assert_eq!(detail.ticket.status, TicketStatus::Open, "the refused update changed nothing");
+    assert_eq!(
+        detail.ticket.status,
+        TicketStatus::Open,
+        "the refused update changed nothing"
+    );
     assert!(detail.mail.is_empty(), "the refused resend queued nothing");
     srv.stop().await;
 }
@@ -675,13 +992,20 @@ async fn leave_a_message_when_nobody_is_available() {
     let srv = Srv::start(dir.path(), None).await;
     let sales = srv.service.add_department("Sales").await.unwrap().id;
     let billing = srv.service.add_department("Billing").await.unwrap().id;
-    srv.add_staff("Ann Lee", "ann@example.com", &["Sales"]).await;
+    srv.add_staff("Ann Lee", "ann@example.com", &["Sales"])
+        .await;
     let session = srv.login("ann@example.com").await;
     let srv_ref = &srv;
     let avail = move |d: Option<i64>| async move {
-        srv_ref.call::<Availability>(None, "availability", json!({ "department_id": d })).await
+        srv_ref
+            .call::<Availability>(None, "availability", json!({ "department_id": d }))
+            .await
     };
-    assert_eq!(avail(None).await, Availability::NobodyOnline, "nobody online at all");
+    assert_eq!(
+        avail(None).await,
+        Availability::NobodyOnline,
+        "nobody online at all"
+    );
     assert_eq!(avail(Some(sales)).await, Availability::NobodyOnline);
 
     // Ann opens her console: Sales (and any department) can chat, Billing still cannot.
@@ -694,41 +1018,74 @@ async fn leave_a_message_when_nobody_is_available() {
     assert_eq!(avail(Some(billing)).await, Availability::NobodyOnline);
 
     // A queue that already waits longer than the limit: busy.
-    srv.service.set_chat_wait_limit(Some(Duration::from_millis(300)));
-    let waiting = srv.start_chat("Wanda Wait", "wanda@example.com", "Anyone?", Some(sales)).await;
-    assert_eq!(avail(Some(sales)).await, Availability::Available, "not waiting long yet");
+    srv.service
+        .set_chat_wait_limit(Some(Duration::from_millis(300)));
+    let waiting = srv
+        .start_chat("Wanda Wait", "wanda@example.com", "Anyone?", Some(sales))
+        .await;
+    assert_eq!(
+        avail(Some(sales)).await,
+        Availability::Available,
+        "not waiting long yet"
+    );
     eventually("the queue to wait too long", WAIT, || async {
         (avail(Some(sales)).await == Availability::Busy).then_some(())
     })
     .await;
-    srv.chat_op(&session, waiting.chat_id, json!("Accept")).await;
-    assert_eq!(avail(Some(sales)).await, Availability::Available, "nobody waits any more");
+    srv.chat_op(&session, waiting.chat_id, json!("Accept"))
+        .await;
+    assert_eq!(
+        avail(Some(sales)).await,
+        Availability::Available,
+        "nobody waits any more"
+    );
     drop(console);
 
     // Leave a message in Billing.
-    let leave = |name: &str, email: &str| {
-        json!({ "name": name, "email": email, "department_id": billing, "question": "Please send my invoice\nfor March again.", "page_url": "https://shop.example.com/account" })
-    };
+    let leave = |name: &str, email: &str| json!({ "name": name, "email": email, "department_id": billing, "question": "Please send my invoice\nfor March again.", "page_url": "https://shop.example.com/account" });
     for (name, email, field) in [
         ("Eve", "eve@example.com\r\nBcc: victim@example.com", "email"),
         ("Eve\r\nBcc: victim@example.com", "eve@example.com", "name"),
         ("Eve", "Eve <eve@example.com>", "email"),
     ] {
-        let err = srv.api_error(None, "leave_message", leave(name, email)).await;
+        let err = srv
+            .api_error(None, "leave_message", leave(name, email))
+            .await;
         assert!(err.field(field).is_some(), "{name:?} {email:?}: {err:?}");
     }
-    let number: i64 = srv.call(None, "leave_message", leave("Mia Message", "mia@example.com")).await;
+    let number: i64 = srv
+        .call(
+            None,
+            "leave_message",
+            leave("Mia Message", "mia@example.com"),
+        )
+        .await;
     let detail = srv.ticket(&session, number).await;
-    assert_eq!(detail.ticket.subject, "Please send my invoice for March again.");
+    assert_eq!(
+        detail.ticket.subject,
+        "Please send my invoice for March again."
+    );
     assert_eq!(detail.ticket.chat_id, None);
     assert_eq!(detail.ticket.status, TicketStatus::Open);
-    assert_eq!(detail.ticket.department.as_ref().map(|d| d.id), Some(billing));
+    assert_eq!(
+        detail.ticket.department.as_ref().map(|d| d.id),
+        Some(billing)
+    );
     assert_eq!(detail.ticket.requester.email, "mia@example.com");
-    assert_eq!(detail.message.as_deref(), Some("Please send my invoice\nfor March again."));
+    assert_eq!(
+        detail.message.as_deref(),
+        Some("Please send my invoice\nfor March again.")
+    );
     assert_eq!(detail.history[0].actor, "Mia Message");
 
     // No SMTP configured: the email is written to disk, and the ticket says so.
-    let _: app::ticket::MailItem = srv.call(Some(&session), "resend_transcript", json!({ "number": number })).await;
+    let _: app::ticket::MailItem = srv
+        .call(
+            Some(&session),
+            "resend_transcript",
+            json!({ "number": number }),
+        )
+        .await;
     let path = eventually("the email written to disk", WAIT, || async {
         match mail_state(&srv, &session, number).await.as_slice() {
             [MailState::WrittenToDisk { path, .. }] => Some(PathBuf::from(path)),
@@ -740,8 +1097,15 @@ async fn leave_a_message_when_nobody_is_available() {
     let mail = Received::parse(&std::fs::read_to_string(&path).unwrap());
     assert!(mail.header("Subject").contains(&format!("#{number}")));
     assert!(mail.header("To").contains("mia@example.com"));
-    assert!(mail.body.contains("Please send my invoice"), "{}", mail.body);
+    assert!(
+        mail.body.contains("Please send my invoice"),
+        "{}",
+        mail.body
+    );
     let history = srv.ticket(&session, number).await.history;
-    assert!(history.iter().any(|h| h.what.contains("written to disk")), "{history:?}");
+    assert!(
+        history.iter().any(|h| h.what.contains("written to disk")),
+        "{history:?}"
+    );
     srv.stop().await;
 }

@@ -1,9 +1,9 @@
 //! Server functions for admins: departments and membership, workflow rules, audit trail.
 //! Every one checks that the caller is a signed-in admin before anything else.
 
-use super::ApiError;
 #[cfg(feature = "ssr")]
 use super::ssr;
+use super::ApiError;
 use crate::model::{AuditEntry, Department, StaffEntry};
 use crate::routing::Rule;
 use leptos::prelude::*;

@@ -164,10 +164,13 @@ pub async fn start_chat(
 #[server(endpoint = "login")]
 pub async fn login(email: String, password: String) -> Result<(), ApiError> {
     let service = ssr::service()?;
-    let (_, token) = service.login(&email, &password).await.map_err(|e| match e {
-        crate::server::ServiceError::Unauthorized => ApiError::BadLogin,
-        other => other.into(),
-    })?;
+    let (_, token) = service
+        .login(&email, &password)
+        .await
+        .map_err(|e| match e {
+            crate::server::ServiceError::Unauthorized => ApiError::BadLogin,
+            other => other.into(),
+        })?;
     ssr::set_cookie(crate::server::auth::session_cookie(
         &token,
         service.secure_cookies,

@@ -1,9 +1,9 @@
 //! Server functions for tickets. Everything here but `availability` and `leave_message` (the
 //! widget's) requires a signed-in staff member: a visitor never reads a ticket.
 
-use super::ApiError;
 #[cfg(feature = "ssr")]
 use super::ssr;
+use super::ApiError;
 use crate::model::ChatId;
 use crate::rules::StaffRef;
 use crate::ticket::{
@@ -17,7 +17,10 @@ use leptos::server_fn::codec::Json;
 /// staff member. Returns the chat's ticket (`None` when others remain after a Leave). Retrying
 /// returns the same ticket.
 #[server(endpoint = "create_ticket", input = Json)]
-pub async fn create_ticket(chat_id: ChatId, closing: Closing) -> Result<Option<TicketSummary>, ApiError> {
+pub async fn create_ticket(
+    chat_id: ChatId,
+    closing: Closing,
+) -> Result<Option<TicketSummary>, ApiError> {
     let me = ssr::require_staff().await?;
     Ok(ssr::service()?.close_chat(&me, chat_id, closing).await?)
 }
@@ -36,7 +39,10 @@ pub async fn ticket(number: TicketNumber) -> Result<TicketDetail, ApiError> {
 
 /// Changes a ticket's status or assignee; the change is recorded in its history.
 #[server(endpoint = "update_ticket", input = Json)]
-pub async fn update_ticket(number: TicketNumber, change: TicketChange) -> Result<TicketSummary, ApiError> {
+pub async fn update_ticket(
+    number: TicketNumber,
+    change: TicketChange,
+) -> Result<TicketSummary, ApiError> {
     let me = ssr::require_staff().await?;
     Ok(ssr::service()?.change_ticket(&me, number, change).await?)
 }

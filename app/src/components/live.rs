@@ -37,7 +37,10 @@ impl Transcript {
     }
 
     pub fn has_client_id(&self, id: &str) -> bool {
-        self.events.iter().rev().any(|e| e.client_id.as_deref() == Some(id))
+        self.events
+            .iter()
+            .rev()
+            .any(|e| e.client_id.as_deref() == Some(id))
     }
 }
 
@@ -155,7 +158,8 @@ impl Live {
     }
 
     pub fn dismiss(&self, client_id: &str) {
-        self.pending.update(|p| p.retain(|x| x.client_id != client_id));
+        self.pending
+            .update(|p| p.retain(|x| x.client_id != client_id));
     }
 
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -188,7 +192,8 @@ impl Live {
             }
             ServerFrame::ChatChanged { chat } => {
                 let newer = self.chats.with_untracked(|m| {
-                    m.get(&chat.id).is_none_or(|old| old.version <= chat.version)
+                    m.get(&chat.id)
+                        .is_none_or(|old| old.version <= chat.version)
                 });
                 if newer {
                     self.chats.update(|m| {

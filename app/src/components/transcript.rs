@@ -85,7 +85,11 @@ fn EventItem(event: StoredEvent, visitor_name: Signal<String>) -> impl IntoView 
             }
             .into_any()
         }
-        Event::Rated { style, score, comment } => {
+        Event::Rated {
+            style,
+            score,
+            comment,
+        } => {
             let scale = match style {
                 RatingStyle::Star => "stars",
                 RatingStyle::Smiley => "on the smiley scale",

@@ -24,14 +24,21 @@ fn group_of(chat: &ChatSummary, me: &Me) -> Option<Group> {
 }
 
 #[component]
-pub fn ChatList(live: Live, me: Me, selected: Signal<Option<i64>>, now: ReadSignal<i64>) -> impl IntoView {
+pub fn ChatList(
+    live: Live,
+    me: Me,
+    selected: Signal<Option<i64>>,
+    now: ReadSignal<i64>,
+) -> impl IntoView {
     let me = StoredValue::new(me);
     let staff_name = move |id: i64| {
-        live.staff.with_untracked(|s| s.iter().find(|s| s.id == id).map(|s| s.name.clone()))
+        live.staff
+            .with_untracked(|s| s.iter().find(|s| s.id == id).map(|s| s.name.clone()))
             .unwrap_or_default()
     };
     let department_name = move |id: i64| {
-        live.departments.with_untracked(|d| d.iter().find(|d| d.id == id).map(|d| d.name.clone()))
+        live.departments
+            .with_untracked(|d| d.iter().find(|d| d.id == id).map(|d| d.name.clone()))
             .unwrap_or_default()
     };
     let chats_in = move |group: Group| {

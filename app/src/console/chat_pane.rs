@@ -1,10 +1,10 @@
 //! One chat in the console: who the visitor is, the conversation, and what I can do in it.
 
+use super::operations::MoreMenu;
 use crate::api::{self, StaffOp};
 use crate::components::composer::Composer;
 use crate::components::live::Live;
 use crate::components::transcript::TranscriptView;
-use super::operations::MoreMenu;
 use crate::model::Me;
 use crate::rules::{Phase, Role};
 use leptos::prelude::*;

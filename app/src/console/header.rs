@@ -29,7 +29,9 @@ pub fn Header(
         }
     });
     let choose = move |value: String| {
-        let Some(chosen) = Status::parse(&value) else { return };
+        let Some(chosen) = Status::parse(&value) else {
+            return;
+        };
         let before = status.get_untracked();
         status.set(Some(chosen));
         leptos::task::spawn_local(async move {

@@ -6,7 +6,13 @@ use leptos::prelude::*;
 #[component]
 pub fn Login() -> impl IntoView {
     let login = ServerAction::<LoginFn>::new();
-    let error = move || login.value().get().and_then(|r| r.err()).map(|e| e.to_string());
+    let error = move || {
+        login
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.to_string())
+    };
     view! {
         <leptos_meta::Title text="Sign in · Helpdesk"/>
         <main class="login">

@@ -1,7 +1,7 @@
 //! The staff console at `/console`: chats on the left, the selected chat in the centre.
 
-mod chat_list;
 pub mod admin;
+mod chat_list;
 mod chat_pane;
 mod header;
 mod login;
@@ -58,9 +58,8 @@ fn Desk(me: Me) -> impl IntoView {
     let live = Live::new(None);
     live.start();
     let query = use_query_map();
-    let selected = Signal::derive(move || {
-        query.with(|q| q.get("chat").and_then(|c| c.parse::<i64>().ok()))
-    });
+    let selected =
+        Signal::derive(move || query.with(|q| q.get("chat").and_then(|c| c.parse::<i64>().ok())));
     let now = now_signal();
     let me = StoredValue::new(me);
     view! {

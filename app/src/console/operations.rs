@@ -53,9 +53,14 @@ pub fn MoreMenu(
     let dialog = RwSignal::new(None::<Dialog>);
     let me = StoredValue::new(me);
     let items = move || {
-        let Some(chat) = chat.get() else { return Vec::new() };
+        let Some(chat) = chat.get() else {
+            return Vec::new();
+        };
         let allowed = me.with_value(|me| chat.state.menu_for(&me.as_ref(), now_ms()));
-        OFFERED.into_iter().filter(|op| allowed.contains(op)).collect::<Vec<_>>()
+        OFFERED
+            .into_iter()
+            .filter(|op| allowed.contains(op))
+            .collect::<Vec<_>>()
     };
     // Whether I am the only staff member the visitor sees (a monitor's leaving ends nothing).
     let leaving_ends_chat = move || {
@@ -127,16 +132,23 @@ fn PickStaff(
     let picked = RwSignal::new(None::<i64>);
     let note = RwSignal::new(String::new());
     let (title, action, empty) = match dialog {
-        Dialog::Forward => ("Forward chat", "Forward", "Nobody else is online and available right now."),
-        _ => ("Invite operator", "Invite", "Nobody else is online right now."),
+        Dialog::Forward => (
+            "Forward chat",
+            "Forward",
+            "Nobody else is online and available right now.",
+        ),
+        _ => (
+            "Invite operator",
+            "Invite",
+            "Nobody else is online right now.",
+        ),
     };
     // Who can be picked: not me, not already visibly in the chat; forwarding needs an available
     // colleague, inviting an online one.
     let eligible = move |s: &StaffEntry| {
         let in_chat = chat.with(|c| {
-            c.as_ref().is_some_and(|c| {
-                matches!(c.role_of(s.id), Some(Role::Owner | Role::Participant))
-            })
+            c.as_ref()
+                .is_some_and(|c| matches!(c.role_of(s.id), Some(Role::Owner | Role::Participant)))
         });
         s.id != me.id
             && !in_chat
@@ -171,7 +183,9 @@ fn PickStaff(
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(to) = picked.get_untracked() else { return };
+        let Some(to) = picked.get_untracked() else {
+            return;
+        };
         let note = note.get_untracked();
         run.run(match dialog {
             Dialog::Forward => StaffOp::Forward { to, note },
@@ -266,7 +280,8 @@ fn CloseChat(
         all.sort_by_key(|s| s.name.to_lowercase());
         all
     };
-    let field_error = move |name: &'static str| move || error.with(|e| e.as_ref().and_then(|e| e.field(name)));
+    let field_error =
+        move |name: &'static str| move || error.with(|e| e.as_ref().and_then(|e| e.field(name)));
     let failure = move || {
         error.with(|e| match e {
             Some(ApiError::Invalid(_)) | None => None,
@@ -307,7 +322,11 @@ fn CloseChat(
     } else {
         ("dialog-leave", "Leave chat", "Leave chat")
     };
-    let email_label = if ending { "Send email copy to client" } else { "Send email" };
+    let email_label = if ending {
+        "Send email copy to client"
+    } else {
+        "Send email"
+    };
     let email_hint = format!("The chat transcript goes to {visitor_email}.");
     view! {
         <div class="backdrop">

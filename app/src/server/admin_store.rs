@@ -16,7 +16,11 @@ pub trait AdminStore: Send + Sync + 'static {
     /// Every staff member with their departments and chosen status (`presence` is left equal to
     /// `status`; the service knows who is connected).
     async fn staff_directory(&self) -> Result<Vec<StaffEntry>, StoreError>;
-    async fn set_staff_departments(&self, staff: StaffId, departments: &[i64]) -> Result<(), StoreError>;
+    async fn set_staff_departments(
+        &self,
+        staff: StaffId,
+        departments: &[i64],
+    ) -> Result<(), StoreError>;
     async fn set_status(&self, staff: StaffId, status: Status) -> Result<(), StoreError>;
 
     /// All workflow rules, in order.

@@ -1,6 +1,8 @@
 //! Secrets: password hashes, session and visitor tokens, the session cookie.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -18,7 +20,11 @@ pub fn hash_password(password: &str) -> Result<String, String> {
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -70,7 +76,10 @@ mod tests {
 
     #[test]
     fn cookies_parse() {
-        assert_eq!(session_from_cookies("a=1; hd_session=abc; b=2"), Some("abc"));
+        assert_eq!(
+            session_from_cookies("a=1; hd_session=abc; b=2"),
+            Some("abc")
+        );
         assert_eq!(session_from_cookies("hd_session="), None);
         assert_eq!(session_from_cookies("other=1"), None);
         let c = session_cookie("abc", true);

@@ -100,7 +100,12 @@ impl Hub {
     }
 
     pub fn typing(&self, chat: ChatId, name: String, staff: Option<StaffId>, typing: bool) {
-        let signal = Arc::new(Signal::Typing { chat, name, staff, typing });
+        let signal = Arc::new(Signal::Typing {
+            chat,
+            name,
+            staff,
+            typing,
+        });
         self.to_chat(chat, &signal);
     }
 

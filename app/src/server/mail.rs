@@ -75,7 +75,9 @@ impl SmtpSettings {
             Security::Tls => 465,
         });
         let decode = |s: &str| {
-            percent_decode(s).ok_or_else(|| "SMTP_URL: the user or password is not valid percent-encoding".to_string())
+            percent_decode(s).ok_or_else(|| {
+                "SMTP_URL: the user or password is not valid percent-encoding".to_string()
+            })
         };
         let user = match url.username() {
             "" => None,
@@ -99,7 +101,11 @@ impl SmtpSettings {
             Security::Opportunistic => "STARTTLS if offered",
             Security::Tls => "TLS",
         };
-        let user = self.user.as_deref().map(|u| format!("{u}@")).unwrap_or_default();
+        let user = self
+            .user
+            .as_deref()
+            .map(|u| format!("{u}@"))
+            .unwrap_or_default();
         format!("smtp {user}{}:{} ({security})", self.host, self.port)
     }
 }
@@ -167,35 +173,40 @@ impl Mailer {
             .trim()
             .parse()
             .map_err(|e| format!("MAIL_FROM {:?} is not an email address: {e}", config.from))?;
-        let (transport, description) = match config.smtp_url.as_deref().filter(|u| !u.trim().is_empty()) {
-            None => (
-                Transport::Disk,
-                format!("no SMTP_URL: emails are written to {}", config.outbox_dir.display()),
-            ),
-            Some(url) => {
-                let s = SmtpSettings::parse(url)?;
-                let tls = |host: &str| {
-                    TlsParameters::new(host.to_string()).map_err(|e| format!("SMTP TLS: {e}"))
-                };
-                let security = match s.security {
-                    Security::Plain => Tls::None,
-                    Security::StartTls => Tls::Required(tls(&s.host)?),
-                    Security::Opportunistic => Tls::Opportunistic(tls(&s.host)?),
-                    Security::Tls => Tls::Wrapper(tls(&s.host)?),
-                };
-                let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(s.host.clone())
-                    .port(s.port)
-                    .tls(security)
-                    .timeout(Some(Duration::from_secs(30)));
-                if let Some(user) = &s.user {
-                    builder = builder.credentials(Credentials::new(
-                        user.clone(),
-                        s.password.clone().unwrap_or_default(),
-                    ));
+        let (transport, description) =
+            match config.smtp_url.as_deref().filter(|u| !u.trim().is_empty()) {
+                None => (
+                    Transport::Disk,
+                    format!(
+                        "no SMTP_URL: emails are written to {}",
+                        config.outbox_dir.display()
+                    ),
+                ),
+                Some(url) => {
+                    let s = SmtpSettings::parse(url)?;
+                    let tls = |host: &str| {
+                        TlsParameters::new(host.to_string()).map_err(|e| format!("SMTP TLS: {e}"))
+                    };
+                    let security = match s.security {
+                        Security::Plain => Tls::None,
+                        Security::StartTls => Tls::Required(tls(&s.host)?),
+                        Security::Opportunistic => Tls::Opportunistic(tls(&s.host)?),
+                        Security::Tls => Tls::Wrapper(tls(&s.host)?),
+                    };
+                    let mut builder =
+                        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(s.host.clone())
+                            .port(s.port)
+                            .tls(security)
+                            .timeout(Some(Duration::from_secs(30)));
+                    if let Some(user) = &s.user {
+                        builder = builder.credentials(Credentials::new(
+                            user.clone(),
+                            s.password.clone().unwrap_or_default(),
+                        ));
+                    }
+                    (Transport::Smtp(Box::new(builder.build())), s.describe())
                 }
-                (Transport::Smtp(Box::new(builder.build())), s.describe())
-            }
-        };
+            };
         Ok(Mailer {
             transport,
             from,
@@ -240,7 +251,13 @@ async fn write_eml(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<Path
     tokio::fs::create_dir_all(dir).await?;
     let safe: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let path = dir.join(format!("{safe}.eml"));
     let tmp = dir.join(format!(".{safe}.eml.tmp"));
@@ -318,7 +335,11 @@ fn line(event: &Event, visitor: &str) -> Option<(String, String)> {
             };
             Some((who, body.clone()))
         }
-        Event::Rated { style, score, comment } => {
+        Event::Rated {
+            style,
+            score,
+            comment,
+        } => {
             let scale = match style {
                 RatingStyle::Star => "stars",
                 RatingStyle::Smiley => "on the smiley scale",
@@ -420,7 +441,9 @@ pub fn transcript_bodies(t: &Transcript) -> (String, String) {
         text.push('\n');
     }
     text.push_str(&format!("Ticket {number}\n"));
-    html.push_str(&format!("<p style=\"color: #666\">Ticket {number}</p>\n</body></html>\n"));
+    html.push_str(&format!(
+        "<p style=\"color: #666\">Ticket {number}</p>\n</body></html>\n"
+    ));
     (text, html)
 }
 
@@ -473,7 +496,8 @@ mod tests {
 
     #[test]
     fn smtp_urls() {
-        let s = SmtpSettings::parse("smtp://ann%40x.org:p%3Ass@mail.example.com:587?tls=starttls").unwrap();
+        let s = SmtpSettings::parse("smtp://ann%40x.org:p%3Ass@mail.example.com:587?tls=starttls")
+            .unwrap();
         assert_eq!(
             s,
             SmtpSettings {
@@ -507,57 +531,117 @@ mod tests {
         assert!(recipient("Vera", "a<b>@example.com").is_err());
         let to = recipient("Vera\r\nBcc: evil@example.com", "vera@example.com").unwrap();
         let from: Mailbox = "Helpdesk <help@example.com>".parse().unwrap();
-        let t = ticket("Vera\r\nBcc: evil@example.com", "Hi\r\nBcc: evil@example.com");
+        let t = ticket(
+            "Vera\r\nBcc: evil@example.com",
+            "Hi\r\nBcc: evil@example.com",
+        );
         let events = vec![StoredEvent {
             seq: 1,
             at: 0,
             client_id: None,
             event: Event::Message {
-                author: Author::Staff(StaffRef { id: 1, name: "Ann <b>Lee</b>".into() }),
+                author: Author::Staff(StaffRef {
+                    id: 1,
+                    name: "Ann <b>Lee</b>".into(),
+                }),
                 body: "<script>alert(1)</script>".into(),
             },
         }];
         let message = transcript_message(
             &from,
             to,
-            &Transcript { ticket: &t, events: &events, message: None },
+            &Transcript {
+                ticket: &t,
+                events: &events,
+                message: None,
+            },
         )
         .unwrap();
         let raw = String::from_utf8(message.formatted()).unwrap();
         let headers = raw.split("\r\n\r\n").next().unwrap();
         assert!(
-            !headers.lines().any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
+            !headers
+                .lines()
+                .any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
             "{headers}"
         );
-        assert!(headers.contains("Subject: [Ticket #1042] Hi Bcc: evil@example.com"), "{headers}");
+        assert!(
+            headers.contains("Subject: [Ticket #1042] Hi Bcc: evil@example.com"),
+            "{headers}"
+        );
         assert!(raw.contains("multipart/alternative"));
-        let (_, html) = transcript_bodies(&Transcript { ticket: &t, events: &events, message: None });
-        assert!(!html.contains("<script>") && html.contains("&lt;script&gt;"), "HTML is escaped");
+        let (_, html) = transcript_bodies(&Transcript {
+            ticket: &t,
+            events: &events,
+            message: None,
+        });
+        assert!(
+            !html.contains("<script>") && html.contains("&lt;script&gt;"),
+            "HTML is escaped"
+        );
         assert!(html.contains("Ann &lt;b&gt;Lee&lt;/b&gt;"));
     }
 
     #[test]
     fn bodies_carry_every_visible_line() {
         let t = ticket("Vera", "Where is my order?");
-        let staff = StaffRef { id: 1, name: "Ann Lee".into() };
+        let staff = StaffRef {
+            id: 1,
+            name: "Ann Lee".into(),
+        };
         let events: Vec<StoredEvent> = [
-            Event::Message { author: Author::Visitor, body: "Where is my order?".into() },
-            Event::Accepted { staff: staff.clone() },
-            Event::Message { author: Author::Staff(staff.clone()), body: "Let me look.\nOne moment.".into() },
-            Event::Invited {
-                offer: crate::rules::Offer { from: staff.clone(), to: staff.clone(), note: "secret".into(), expires_at: 0 },
+            Event::Message {
+                author: Author::Visitor,
+                body: "Where is my order?".into(),
             },
-            Event::Ended { by: Some(Author::Staff(staff)), reason: crate::rules::EndReason::Ended },
+            Event::Accepted {
+                staff: staff.clone(),
+            },
+            Event::Message {
+                author: Author::Staff(staff.clone()),
+                body: "Let me look.\nOne moment.".into(),
+            },
+            Event::Invited {
+                offer: crate::rules::Offer {
+                    from: staff.clone(),
+                    to: staff.clone(),
+                    note: "secret".into(),
+                    expires_at: 0,
+                },
+            },
+            Event::Ended {
+                by: Some(Author::Staff(staff)),
+                reason: crate::rules::EndReason::Ended,
+            },
         ]
         .into_iter()
         .enumerate()
-        .map(|(i, event)| StoredEvent { seq: i as i64 + 1, at: 0, client_id: None, event })
+        .map(|(i, event)| StoredEvent {
+            seq: i as i64 + 1,
+            at: 0,
+            client_id: None,
+            event,
+        })
         .collect();
-        let (text, html) = transcript_bodies(&Transcript { ticket: &t, events: &events, message: None });
-        for needle in ["Where is my order?", "Ann Lee has joined the chat", "Let me look.", "One moment.", "Chat ended", "#1042"] {
+        let (text, html) = transcript_bodies(&Transcript {
+            ticket: &t,
+            events: &events,
+            message: None,
+        });
+        for needle in [
+            "Where is my order?",
+            "Ann Lee has joined the chat",
+            "Let me look.",
+            "One moment.",
+            "Chat ended",
+            "#1042",
+        ] {
             assert!(text.contains(needle), "{needle} in {text}");
             assert!(html.contains(needle), "{needle} in {html}");
         }
-        assert!(!text.contains("invited"), "staff-only notices stay out: {text}");
+        assert!(
+            !text.contains("invited"),
+            "staff-only notices stay out: {text}"
+        );
     }
 }

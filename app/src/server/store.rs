@@ -1,8 +1,8 @@
 //! The storage interface. One implementation per database, each in its own module, so that no
 //! other code knows which database it runs on.
 
-use crate::model::{ChatId, ChatSummary, Department, Me, StoredEvent, Visitor};
 use super::admin_store::AdminStore;
+use crate::model::{ChatId, ChatSummary, Department, Me, StoredEvent, Visitor};
 use crate::routing::Route;
 use crate::rules::{ChatState, Event, Millis, Refusal, StaffId};
 use async_trait::async_trait;

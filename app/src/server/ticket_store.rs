@@ -61,7 +61,10 @@ pub enum MailOutcome {
     /// No SMTP configured: written to this file.
     Written(String),
     /// Try again at `at`.
-    Retry { error: String, at: Millis },
+    Retry {
+        error: String,
+        at: Millis,
+    },
     /// Given up.
     Failed(String),
 }
@@ -81,13 +84,19 @@ pub trait TicketStore: Send + Sync + 'static {
     ) -> Result<Closed, StoreError>;
 
     /// Creates a ticket from a message the visitor left.
-    async fn add_ticket(&self, ticket: NewTicket, now: Millis) -> Result<TicketSummary, StoreError>;
+    async fn add_ticket(&self, ticket: NewTicket, now: Millis)
+        -> Result<TicketSummary, StoreError>;
 
     /// Tickets matching the filter, most recently updated first.
-    async fn tickets(&self, filter: &TicketFilter, limit: i64) -> Result<Vec<TicketSummary>, StoreError>;
+    async fn tickets(
+        &self,
+        filter: &TicketFilter,
+        limit: i64,
+    ) -> Result<Vec<TicketSummary>, StoreError>;
     async fn ticket(&self, number: TicketNumber) -> Result<Option<TicketSummary>, StoreError>;
     /// The ticket with its transcript (staff view), history and emails.
-    async fn ticket_detail(&self, number: TicketNumber) -> Result<Option<TicketDetail>, StoreError>;
+    async fn ticket_detail(&self, number: TicketNumber)
+        -> Result<Option<TicketDetail>, StoreError>;
 
     /// Applies a change and records it in the history; a change to the current value does nothing.
     async fn update_ticket(
@@ -116,7 +125,12 @@ pub trait TicketStore: Send + Sync + 'static {
     ) -> Result<Vec<OutboxItem>, StoreError>;
 
     /// Records how a delivery attempt ended (and, once final, a line in the ticket's history).
-    async fn mail_done(&self, item: &OutboxItem, outcome: MailOutcome, now: Millis) -> Result<(), StoreError>;
+    async fn mail_done(
+        &self,
+        item: &OutboxItem,
+        outcome: MailOutcome,
+        now: Millis,
+    ) -> Result<(), StoreError>;
 
     /// When the next queued email is due, if any.
     async fn next_mail_due(&self) -> Result<Option<Millis>, StoreError>;

@@ -50,7 +50,11 @@ pub fn PreChat(on_started: Callback<Started>) -> impl IntoView {
             }
             let streak = unavailable_streak
                 .try_update_value(|n| {
-                    *n = if found == Some(Availability::Available) { 0 } else { *n + 1 };
+                    *n = if found == Some(Availability::Available) {
+                        0
+                    } else {
+                        *n + 1
+                    };
                     *n
                 })
                 .unwrap_or(usize::MAX);
@@ -71,11 +75,20 @@ pub fn PreChat(on_started: Callback<Started>) -> impl IntoView {
             }
         });
     });
-    let leave = move || matches!(availability.get(), Some(Availability::NobodyOnline | Availability::Busy));
+    let leave = move || {
+        matches!(
+            availability.get(),
+            Some(Availability::NobodyOnline | Availability::Busy)
+        )
+    };
 
     let error_for = move |field: &'static str| {
         move || {
-            errors.with(|e| e.iter().find(|e| e.field == field).map(|e| e.message.clone()))
+            errors.with(|e| {
+                e.iter()
+                    .find(|e| e.field == field)
+                    .map(|e| e.message.clone())
+            })
         }
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -83,7 +96,11 @@ pub fn PreChat(on_started: Callback<Started>) -> impl IntoView {
         if busy.get_untracked() {
             return;
         }
-        let found = validate::pre_chat(&name.get_untracked(), &email.get_untracked(), &question.get_untracked());
+        let found = validate::pre_chat(
+            &name.get_untracked(),
+            &email.get_untracked(),
+            &question.get_untracked(),
+        );
         errors.set(found.clone());
         failure.set(None);
         if !found.is_empty() {

@@ -44,7 +44,9 @@ async fn send_and_ack(ws: &mut Ws, chat: i64, cid: &str, body: &str) -> Result<(
         }
         Err(err("socket closed"))
     };
-    tokio::time::timeout(Duration::from_secs(30), wait).await.map_err(|_| err("no ack in 30 s"))?
+    tokio::time::timeout(Duration::from_secs(30), wait)
+        .await
+        .map_err(|_| err("no ack in 30 s"))?
 }
 
 #[tokio::main]
@@ -58,8 +60,14 @@ async fn main() {
 
 async fn run(args: Args) -> Result<()> {
     let root = bench::repo_root();
-    let site_root = args.site_root.clone().unwrap_or_else(|| root.join("target/site"));
-    let bin = args.server_bin.clone().unwrap_or_else(|| root.join("target/release/server"));
+    let site_root = args
+        .site_root
+        .clone()
+        .unwrap_or_else(|| root.join("target/site"));
+    let bin = args
+        .server_bin
+        .clone()
+        .unwrap_or_else(|| root.join("target/release/server"));
     let server = proc::start_server(&bin, &site_root, &root).await?;
     let base = server.base_url();
     let client = http::client();
@@ -72,7 +80,12 @@ async fn run(args: Args) -> Result<()> {
     let mut staff = engine::open_ws(server.addr, source, Some(&cookie)).await?;
     engine::greet(&mut staff, proto::hello_staff(), &[started.chat_id]).await?;
     let mut visitor = engine::open_ws(server.addr, source, None).await?;
-    engine::greet(&mut visitor, proto::hello_visitor(started.chat_id, &started.token), &[started.chat_id]).await?;
+    engine::greet(
+        &mut visitor,
+        proto::hello_visitor(started.chat_id, &started.token),
+        &[started.chat_id],
+    )
+    .await?;
 
     let seed_start = Instant::now();
     let mut each = Vec::with_capacity(args.messages);
@@ -80,7 +93,9 @@ async fn run(args: Args) -> Result<()> {
         let t = Instant::now();
         let from_staff = i % 2 == 1;
         let body = if from_staff {
-            format!("Reply {i}: thanks for waiting, I am checking the order history for you right now.")
+            format!(
+                "Reply {i}: thanks for waiting, I am checking the order history for you right now."
+            )
         } else {
             format!("Message {i}: my order has not arrived yet, could you tell me where it is?")
         };
@@ -92,7 +107,8 @@ async fn run(args: Args) -> Result<()> {
     let first: Vec<u32> = each[..each.len() / 10].to_vec();
     let last: Vec<u32> = each[each.len() - each.len() / 10..].to_vec();
     each.sort_unstable();
-    let mean = |v: &[u32]| v.iter().map(|&x| x as f64).sum::<f64>() / v.len().max(1) as f64 / 1000.0;
+    let mean =
+        |v: &[u32]| v.iter().map(|&x| x as f64).sum::<f64>() / v.len().max(1) as f64 / 1000.0;
     eprintln!(
         "seeded chat {} with {} messages in {:.1} s: send→ack p50 {:.2} ms, p99 {:.2} ms, mean of the first tenth {:.2} ms, of the last tenth {:.2} ms",
         started.chat_id,
@@ -108,7 +124,14 @@ async fn run(args: Args) -> Result<()> {
 
     let out = std::process::Command::new("node")
         .arg(root.join("bench/scripts/console.mjs"))
-        .args(["--url", &base, "--email", proc::STAFF_EMAIL, "--password", proc::STAFF_PASSWORD])
+        .args([
+            "--url",
+            &base,
+            "--email",
+            proc::STAFF_EMAIL,
+            "--password",
+            proc::STAFF_PASSWORD,
+        ])
         .args(["--chat", &started.chat_id.to_string()])
         .args(["--count", &(args.messages + 1).to_string()])
         .args(["--runs", &args.runs.to_string()])
@@ -116,9 +139,16 @@ async fn run(args: Args) -> Result<()> {
         .output()?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
-        return Err(err(format!("console.mjs failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr))));
+        return Err(err(format!(
+            "console.mjs failed:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )));
     }
-    println!("console: open a chat of {} messages (+ the question) — load average {}", args.messages, sys::loadavg());
+    println!(
+        "console: open a chat of {} messages (+ the question) — load average {}",
+        args.messages,
+        sys::loadavg()
+    );
     for l in stdout.lines().filter(|l| !l.starts_with('{')) {
         println!("  {l}");
     }
@@ -140,7 +170,10 @@ async fn run(args: Args) -> Result<()> {
     println!("{line}");
     if let Some(path) = &args.json_out {
         use std::io::Write;
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
         writeln!(f, "{line}")?;
     }
     drop(console);

@@ -14,7 +14,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Parser, Clone)]
-#[command(about = "Delivery latency, loss and memory per socket: real server vs transport-only relay")]
+#[command(
+    about = "Delivery latency, loss and memory per socket: real server vs transport-only relay"
+)]
 struct Args {
     /// Chats (each with a visitor socket).
     #[arg(long, default_value_t = 1000)]
@@ -129,7 +131,12 @@ async fn open_idle_tabs(
             let source = sources[(i + chats.len() * 2) % sources.len()];
             async move {
                 let mut ws = engine::open_ws(addr, source, None).await?;
-                engine::greet(&mut ws, bench::proto::hello_visitor(chat.id, &chat.token), &[chat.id]).await?;
+                engine::greet(
+                    &mut ws,
+                    bench::proto::hello_visitor(chat.id, &chat.token),
+                    &[chat.id],
+                )
+                .await?;
                 Ok(ws)
             }
         })
@@ -141,7 +148,12 @@ async fn open_idle_tabs(
     let mut tasks = Vec::new();
     for ws in opened {
         // Keep the sender: a socket's task ends when its sender is dropped.
-        tasks.push(engine::spawn_conn(ws?, engine::Role::Visitor, quiet.clone(), stop.subscribe()));
+        tasks.push(engine::spawn_conn(
+            ws?,
+            engine::Role::Visitor,
+            quiet.clone(),
+            stop.subscribe(),
+        ));
     }
     tokio::time::sleep(settle).await;
     let rss_after = target.rss_kib();
@@ -151,7 +163,8 @@ async fn open_idle_tabs(
             open_secs: r2(open_secs),
             rss_before_kib: rss_before,
             rss_after_kib: rss_after,
-            bytes_per_socket: ((rss_after as f64 - rss_before as f64) * 1024.0 / n.max(1) as f64).round(),
+            bytes_per_socket: ((rss_after as f64 - rss_before as f64) * 1024.0 / n.max(1) as f64)
+                .round(),
         },
         tasks,
     ))
@@ -167,8 +180,18 @@ async fn measure(target: &Target, args: &Args, sources: Vec<std::net::IpAddr>) -
         chats_per_staff: args.chats_per_staff,
         parallel: args.parallel,
     };
-    eprintln!("[{}] opening {} visitor sockets and their staff sockets…", target.name, target.chats.len());
-    let (mut fleet, sockets) = scenario::open_fleet(target, ledger.clone(), &opts, Duration::from_secs_f64(args.settle)).await?;
+    eprintln!(
+        "[{}] opening {} visitor sockets and their staff sockets…",
+        target.name,
+        target.chats.len()
+    );
+    let (mut fleet, sockets) = scenario::open_fleet(
+        target,
+        ledger.clone(),
+        &opts,
+        Duration::from_secs_f64(args.settle),
+    )
+    .await?;
     eprintln!(
         "[{}] sockets open: RSS {} → {} (visitors) → {} (staff); sending {} msg/s for {} s…",
         target.name,
@@ -180,21 +203,43 @@ async fn measure(target: &Target, args: &Args, sources: Vec<std::net::IpAddr>) -
     );
     let (tabs_stop, _) = tokio::sync::watch::channel(false);
     let (idle_tabs, tab_tasks) = if args.idle_tabs > 0 {
-        eprintln!("[{}] opening {} idle visitor tabs…", target.name, args.idle_tabs);
-        let (tabs, tasks) = open_idle_tabs(target, args.idle_tabs, &opts.sources, args.parallel, Duration::from_secs_f64(args.settle), &tabs_stop).await?;
-        eprintln!("[{}] idle tabs: {:.0} bytes per socket", target.name, tabs.bytes_per_socket);
+        eprintln!(
+            "[{}] opening {} idle visitor tabs…",
+            target.name, args.idle_tabs
+        );
+        let (tabs, tasks) = open_idle_tabs(
+            target,
+            args.idle_tabs,
+            &opts.sources,
+            args.parallel,
+            Duration::from_secs_f64(args.settle),
+            &tabs_stop,
+        )
+        .await?;
+        eprintln!(
+            "[{}] idle tabs: {:.0} bytes per socket",
+            target.name, tabs.bytes_per_socket
+        );
         (tabs, tasks)
     } else {
         (IdleTabs::default(), Vec::new())
     };
     let loadavg_before = sys::loadavg();
     let lists0 = ledger.chat_lists.load(std::sync::atomic::Ordering::Relaxed);
-    let list_bytes0 = ledger.chat_list_bytes.load(std::sync::atomic::Ordering::Relaxed);
-    let changed0 = ledger.chat_changed.load(std::sync::atomic::Ordering::Relaxed);
+    let list_bytes0 = ledger
+        .chat_list_bytes
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let changed0 = ledger
+        .chat_changed
+        .load(std::sync::atomic::Ordering::Relaxed);
     let (cpu0, self0, threads0) = (target.cpu_secs(), sys::self_cpu_secs(), target.thread_cpu());
-    let (ids, send_secs) = fleet.drive(args.rate, Duration::from_secs_f64(args.duration)).await;
+    let (ids, send_secs) = fleet
+        .drive(args.rate, Duration::from_secs_f64(args.duration))
+        .await;
     let (cpu1, self1, threads1) = (target.cpu_secs(), sys::self_cpu_secs(), target.thread_cpu());
-    let drain = ledger.drain(ids.clone(), Duration::from_secs_f64(args.drain)).await;
+    let drain = ledger
+        .drain(ids.clone(), Duration::from_secs_f64(args.drain))
+        .await;
     let delivery = ledger.summary(ids.clone());
     let report = Report {
         target: target.name,
@@ -207,9 +252,16 @@ async fn measure(target: &Target, args: &Args, sources: Vec<std::net::IpAddr>) -
         errors: ledger.errors.load(std::sync::atomic::Ordering::Relaxed),
         error_samples: ledger.error_samples(),
         closed_sockets: ledger.closed.load(std::sync::atomic::Ordering::Relaxed),
-        chat_lists_during_run: ledger.chat_lists.load(std::sync::atomic::Ordering::Relaxed) - lists0,
-        chat_list_bytes_during_run: ledger.chat_list_bytes.load(std::sync::atomic::Ordering::Relaxed) - list_bytes0,
-        chat_changed_during_run: ledger.chat_changed.load(std::sync::atomic::Ordering::Relaxed) - changed0,
+        chat_lists_during_run: ledger.chat_lists.load(std::sync::atomic::Ordering::Relaxed)
+            - lists0,
+        chat_list_bytes_during_run: ledger
+            .chat_list_bytes
+            .load(std::sync::atomic::Ordering::Relaxed)
+            - list_bytes0,
+        chat_changed_during_run: ledger
+            .chat_changed
+            .load(std::sync::atomic::Ordering::Relaxed)
+            - changed0,
         drain_secs: r2(drain.as_secs_f64()),
         rss_after_run_kib: target.rss_kib(),
         rss_peak_kib: target.hwm_kib(),
@@ -222,7 +274,11 @@ async fn measure(target: &Target, args: &Args, sources: Vec<std::net::IpAddr>) -
     fleet.close().await;
     let _ = tabs_stop.send(true);
     let tab_tasks: Vec<_> = tab_tasks.into_iter().map(|(_conn, task)| task).collect();
-    let _ = tokio::time::timeout(Duration::from_secs(20), futures::future::join_all(tab_tasks)).await;
+    let _ = tokio::time::timeout(
+        Duration::from_secs(20),
+        futures::future::join_all(tab_tasks),
+    )
+    .await;
     Ok(report)
 }
 
@@ -242,43 +298,123 @@ fn print_table(reports: &[Report], args: &Args) {
         println!("{label:<34}{}", cells.join(""));
     };
     row("", &|r| r.target.to_string());
-    row("chats set up over HTTP (s)", &|r| format!("{:.1}", r.setup_secs));
-    row("visitor / staff sockets", &|r| format!("{} / {}", r.sockets.visitor_sockets, r.sockets.staff_sockets));
-    row("RSS before sockets", &|r| kib(r.sockets.rss_before_kib * 1024));
-    row("RSS with visitor sockets", &|r| kib(r.sockets.rss_after_visitors_kib * 1024));
-    row("RSS with all sockets", &|r| kib(r.sockets.rss_after_staff_kib * 1024));
-    row("memory per idle visitor socket", &|r| kib(r.sockets.bytes_per_visitor_socket.max(0.0) as u64));
-    row("memory per staff socket", &|r| kib(r.sockets.bytes_per_staff_socket.max(0.0) as u64));
-    row("largest frame while greeting", &|r| kib(r.sockets.largest_greeting_frame_bytes as u64));
+    row("chats set up over HTTP (s)", &|r| {
+        format!("{:.1}", r.setup_secs)
+    });
+    row("visitor / staff sockets", &|r| {
+        format!(
+            "{} / {}",
+            r.sockets.visitor_sockets, r.sockets.staff_sockets
+        )
+    });
+    row("RSS before sockets", &|r| {
+        kib(r.sockets.rss_before_kib * 1024)
+    });
+    row("RSS with visitor sockets", &|r| {
+        kib(r.sockets.rss_after_visitors_kib * 1024)
+    });
+    row("RSS with all sockets", &|r| {
+        kib(r.sockets.rss_after_staff_kib * 1024)
+    });
+    row("memory per idle visitor socket", &|r| {
+        kib(r.sockets.bytes_per_visitor_socket.max(0.0) as u64)
+    });
+    row("memory per staff socket", &|r| {
+        kib(r.sockets.bytes_per_staff_socket.max(0.0) as u64)
+    });
+    row("largest frame while greeting", &|r| {
+        kib(r.sockets.largest_greeting_frame_bytes as u64)
+    });
     if reports.iter().any(|r| r.idle_tabs.sockets > 0) {
         row("idle visitor tabs", &|r| r.idle_tabs.sockets.to_string());
-        row("RSS with idle tabs", &|r| kib(r.idle_tabs.rss_after_kib * 1024));
-        row("memory per idle tab socket", &|r| kib(r.idle_tabs.bytes_per_socket.max(0.0) as u64));
+        row("RSS with idle tabs", &|r| {
+            kib(r.idle_tabs.rss_after_kib * 1024)
+        });
+        row("memory per idle tab socket", &|r| {
+            kib(r.idle_tabs.bytes_per_socket.max(0.0) as u64)
+        });
     }
-    row("RSS after run / peak", &|r| format!("{:.0}/{:.0} MiB", r.rss_after_run_kib as f64 / 1024.0, r.rss_peak_kib as f64 / 1024.0));
-    row("sent (msg/s achieved)", &|r| format!("{} ({:.0})", r.delivery.sent, r.sent_per_sec));
-    row("delivered to the other party", &|r| r.delivery.delivered.to_string());
-    row("lost (after drain) / duplicated", &|r| format!("{} / {}", r.delivery.lost, r.delivery.duplicated));
-    row("acked / echo not exactly once", &|r| format!("{} / {}", r.delivery.acked, r.delivery.echo_wrong));
-    row("errors / sockets closed", &|r| format!("{} / {}", r.errors, r.closed_sockets));
-    row("chat lists resent while sending", &|r| format!("{} ({:.1} MB)", r.chat_lists_during_run, r.chat_list_bytes_during_run as f64 / 1e6));
-    row("send→deliver p50 (ms)", &|r| format!("{:.2}", r.delivery.p50_ms));
-    row("send→deliver p99 (ms)", &|r| format!("{:.2}", r.delivery.p99_ms));
-    row("send→deliver p99.9 (ms)", &|r| format!("{:.2}", r.delivery.p999_ms));
-    row("send→deliver max (ms)", &|r| format!("{:.2}", r.delivery.max_ms));
-    row("send→ack p50 / p99 (ms)", &|r| format!("{:.2} / {:.2}", r.delivery.ack_p50_ms, r.delivery.ack_p99_ms));
-    row("target CPU while sending", &|r| format!("{:.0}%", r.target_cpu_pct));
-    row("  by thread", &|r| {
-        r.target_threads_cpu_pct.iter().map(|(k, v)| format!("{}:{v:.0}", k.trim_end_matches('-').split('-').next().unwrap_or(k))).collect::<Vec<_>>().join(" ")
+    row("RSS after run / peak", &|r| {
+        format!(
+            "{:.0}/{:.0} MiB",
+            r.rss_after_run_kib as f64 / 1024.0,
+            r.rss_peak_kib as f64 / 1024.0
+        )
     });
-    row("load generator CPU", &|r| format!("{:.0}%", r.loadgen_cpu_pct));
-    row("load average before → after", &|r| format!("{} → {}", r.loadavg_before.split(' ').next().unwrap_or(""), r.loadavg_after.split(' ').next().unwrap_or("")));
+    row("sent (msg/s achieved)", &|r| {
+        format!("{} ({:.0})", r.delivery.sent, r.sent_per_sec)
+    });
+    row("delivered to the other party", &|r| {
+        r.delivery.delivered.to_string()
+    });
+    row("lost (after drain) / duplicated", &|r| {
+        format!("{} / {}", r.delivery.lost, r.delivery.duplicated)
+    });
+    row("acked / echo not exactly once", &|r| {
+        format!("{} / {}", r.delivery.acked, r.delivery.echo_wrong)
+    });
+    row("errors / sockets closed", &|r| {
+        format!("{} / {}", r.errors, r.closed_sockets)
+    });
+    row("chat lists resent while sending", &|r| {
+        format!(
+            "{} ({:.1} MB)",
+            r.chat_lists_during_run,
+            r.chat_list_bytes_during_run as f64 / 1e6
+        )
+    });
+    row("send→deliver p50 (ms)", &|r| {
+        format!("{:.2}", r.delivery.p50_ms)
+    });
+    row("send→deliver p99 (ms)", &|r| {
+        format!("{:.2}", r.delivery.p99_ms)
+    });
+    row("send→deliver p99.9 (ms)", &|r| {
+        format!("{:.2}", r.delivery.p999_ms)
+    });
+    row("send→deliver max (ms)", &|r| {
+        format!("{:.2}", r.delivery.max_ms)
+    });
+    row("send→ack p50 / p99 (ms)", &|r| {
+        format!(
+            "{:.2} / {:.2}",
+            r.delivery.ack_p50_ms, r.delivery.ack_p99_ms
+        )
+    });
+    row("target CPU while sending", &|r| {
+        format!("{:.0}%", r.target_cpu_pct)
+    });
+    row("  by thread", &|r| {
+        r.target_threads_cpu_pct
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{}:{v:.0}",
+                    k.trim_end_matches('-').split('-').next().unwrap_or(k)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
+    row("load generator CPU", &|r| {
+        format!("{:.0}%", r.loadgen_cpu_pct)
+    });
+    row("load average before → after", &|r| {
+        format!(
+            "{} → {}",
+            r.loadavg_before.split(' ').next().unwrap_or(""),
+            r.loadavg_after.split(' ').next().unwrap_or("")
+        )
+    });
     for r in reports {
         for e in &r.error_samples {
             println!("  {} error sample: {e}", r.target);
         }
     }
-    if let (Some(s), Some(b)) = (reports.iter().find(|r| r.target == "server"), reports.iter().find(|r| r.target == "relay")) {
+    if let (Some(s), Some(b)) = (
+        reports.iter().find(|r| r.target == "server"),
+        reports.iter().find(|r| r.target == "relay"),
+    ) {
         let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
         println!(
             "server / relay: p50 ×{:.1}, p99 ×{:.1}, p99.9 ×{:.1}, memory per visitor socket ×{:.1}",
@@ -318,8 +454,14 @@ async fn run(args: Args) -> Result<()> {
     let mut reports = Vec::new();
     if !args.skip_server {
         let opts = ServerOpts {
-            server_bin: args.server_bin.clone().unwrap_or_else(|| root.join("target/release/server")),
-            site_root: args.site_root.clone().unwrap_or_else(|| root.join("target/site")),
+            server_bin: args
+                .server_bin
+                .clone()
+                .unwrap_or_else(|| root.join("target/release/server")),
+            site_root: args
+                .site_root
+                .clone()
+                .unwrap_or_else(|| root.join("target/site")),
             root: root.clone(),
             url: args.url.clone(),
             pid: args.pid,
@@ -343,8 +485,13 @@ async fn run(args: Args) -> Result<()> {
         drop(target);
     }
     print_table(&reports, &args);
-    let ratio = match (reports.iter().find(|r| r.target == "server"), reports.iter().find(|r| r.target == "relay")) {
-        (Some(s), Some(b)) if b.delivery.p99_ms > 0.0 => Some(r2(s.delivery.p99_ms / b.delivery.p99_ms)),
+    let ratio = match (
+        reports.iter().find(|r| r.target == "server"),
+        reports.iter().find(|r| r.target == "relay"),
+    ) {
+        (Some(s), Some(b)) if b.delivery.p99_ms > 0.0 => {
+            Some(r2(s.delivery.p99_ms / b.delivery.p99_ms))
+        }
         _ => None,
     };
     let line = json!({
@@ -362,7 +509,10 @@ async fn run(args: Args) -> Result<()> {
     println!("{line}");
     if let Some(path) = &args.json_out {
         use std::io::Write;
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
         writeln!(f, "{line}")?;
     }
     Ok(())

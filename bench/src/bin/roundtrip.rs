@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
 
 #[derive(Parser)]
-#[command(about = "Closed-loop send→ack and send→delivery on one chat: server vs relay (± TCP_NODELAY)")]
+#[command(
+    about = "Closed-loop send→ack and send→delivery on one chat: server vs relay (± TCP_NODELAY)"
+)]
 struct Args {
     #[arg(long, default_value_t = 300)]
     messages: usize,
@@ -37,8 +39,12 @@ async fn one(from: &mut Ws, to: &mut Ws, chat: i64, i: usize) -> Result<(u32, u3
     let cid = format!("rt{i}");
     let body = format!("round trip {i}");
     let start = Instant::now();
-    from.send(Message::Text(json!({"t": "send", "chat_id": chat, "client_id": cid, "body": body}).to_string().into()))
-        .await?;
+    from.send(Message::Text(
+        json!({"t": "send", "chat_id": chat, "client_id": cid, "body": body})
+            .to_string()
+            .into(),
+    ))
+    .await?;
     let mut ack = None;
     let mut delivered = None;
     let wait = async {
@@ -66,7 +72,9 @@ async fn one(from: &mut Ws, to: &mut Ws, chat: i64, i: usize) -> Result<(u32, u3
         }
         Ok(())
     };
-    tokio::time::timeout(Duration::from_secs(10), wait).await.map_err(|_| err("no answer in 10 s"))??;
+    tokio::time::timeout(Duration::from_secs(10), wait)
+        .await
+        .map_err(|_| err("no answer in 10 s"))??;
     // The sender's own copy comes after its ack; read it so it does not pile up.
     let _ = tokio::time::timeout(Duration::from_millis(200), async {
         while let Some(Ok(Message::Text(t))) = from.next().await {
@@ -76,13 +84,27 @@ async fn one(from: &mut Ws, to: &mut Ws, chat: i64, i: usize) -> Result<(u32, u3
         }
     })
     .await;
-    Ok((ack.unwrap().as_micros() as u32, delivered.unwrap().as_micros() as u32))
+    Ok((
+        ack.unwrap().as_micros() as u32,
+        delivered.unwrap().as_micros() as u32,
+    ))
 }
 
-async fn measure(name: &str, addr: std::net::SocketAddr, cookie: Option<&str>, chat: (i64, String), args: &Args) -> Result<serde_json::Value> {
+async fn measure(
+    name: &str,
+    addr: std::net::SocketAddr,
+    cookie: Option<&str>,
+    chat: (i64, String),
+    args: &Args,
+) -> Result<serde_json::Value> {
     let source = engine::source_ips(1)[0];
     let mut visitor = engine::open_ws(addr, source, None).await?;
-    engine::greet(&mut visitor, proto::hello_visitor(chat.0, &chat.1), &[chat.0]).await?;
+    engine::greet(
+        &mut visitor,
+        proto::hello_visitor(chat.0, &chat.1),
+        &[chat.0],
+    )
+    .await?;
     let mut staff = engine::open_ws(addr, source, cookie).await?;
     engine::greet(&mut staff, proto::hello_staff(), &[chat.0]).await?;
     let (mut acks, mut dels) = (Vec::new(), Vec::new());
@@ -98,7 +120,8 @@ async fn measure(name: &str, addr: std::net::SocketAddr, cookie: Option<&str>, c
     }
     acks.sort_unstable();
     dels.sort_unstable();
-    let mean = |v: &[u32]| v.iter().map(|&x| x as f64).sum::<f64>() / v.len().max(1) as f64 / 1000.0;
+    let mean =
+        |v: &[u32]| v.iter().map(|&x| x as f64).sum::<f64>() / v.len().max(1) as f64 / 1000.0;
     println!(
         "{name:<16} ack p50 {:>7.2} p99 {:>7.2} mean {:>7.2} ms | delivery p50 {:>7.2} p99 {:>7.2} mean {:>7.2} ms",
         ms(quantile(&acks, 0.5)),
@@ -129,12 +152,19 @@ async fn run(args: Args) -> Result<()> {
     println!(
         "roundtrip: {} messages on one chat, closed loop, {} (load average {})",
         args.messages,
-        if args.one_way { "visitor → staff only" } else { "visitor and staff in turn" },
+        if args.one_way {
+            "visitor → staff only"
+        } else {
+            "visitor and staff in turn"
+        },
         sys::loadavg()
     );
     let mut results = Vec::new();
     let opts = ServerOpts {
-        server_bin: args.server_bin.clone().unwrap_or_else(|| root.join("target/release/server")),
+        server_bin: args
+            .server_bin
+            .clone()
+            .unwrap_or_else(|| root.join("target/release/server")),
         site_root: root.join("target/site"),
         root: root.clone(),
         url: None,
@@ -155,7 +185,10 @@ async fn run(args: Args) -> Result<()> {
     println!("{line}");
     if let Some(path) = &args.json_out {
         use std::io::Write;
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
         writeln!(f, "{line}")?;
     }
     Ok(())

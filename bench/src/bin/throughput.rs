@@ -19,14 +19,20 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 #[derive(Parser)]
-#[command(about = "Highest sustained persisted messages/s before p99 passes the limit, vs raw SQLite inserts")]
+#[command(
+    about = "Highest sustained persisted messages/s before p99 passes the limit, vs raw SQLite inserts"
+)]
 struct Args {
     #[arg(long, default_value_t = 1000)]
     chats: usize,
     #[arg(long, default_value_t = 1)]
     chats_per_staff: usize,
     /// Offered rates (messages/s), tried in order until one fails.
-    #[arg(long, value_delimiter = ',', default_value = "500,1000,2000,3000,4000,5000,6000,8000,10000,12500,15000,20000,25000,30000")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "500,1000,2000,3000,4000,5000,6000,8000,10000,12500,15000,20000,25000,30000"
+    )]
     rates: Vec<f64>,
     /// Seconds per stage.
     #[arg(long, default_value_t = 10.0)]
@@ -92,8 +98,14 @@ async fn run(args: Args) -> Result<()> {
         let (sockets, sources) = scenario::plan_sockets(args.chats, args.chats_per_staff);
         scenario::check_fd_budget(sockets)?;
         let opts = ServerOpts {
-            server_bin: args.server_bin.clone().unwrap_or_else(|| root.join("target/release/server")),
-            site_root: args.site_root.clone().unwrap_or_else(|| root.join("target/site")),
+            server_bin: args
+                .server_bin
+                .clone()
+                .unwrap_or_else(|| root.join("target/release/server")),
+            site_root: args
+                .site_root
+                .clone()
+                .unwrap_or_else(|| root.join("target/site")),
             root: root.clone(),
             url: None,
             pid: None,
@@ -111,7 +123,13 @@ async fn run(args: Args) -> Result<()> {
             chats_per_staff: args.chats_per_staff,
             parallel: args.parallel,
         };
-        let (mut fleet, _) = scenario::open_fleet(&target, ledger.clone(), &fleet_opts, Duration::from_millis(500)).await?;
+        let (mut fleet, _) = scenario::open_fleet(
+            &target,
+            ledger.clone(),
+            &fleet_opts,
+            Duration::from_millis(500),
+        )
+        .await?;
         println!(
             "throughput: {} chats, {} chat(s) per staff socket, {} s stages, p99 limit {} ms, {} CPUs",
             args.chats,
@@ -122,14 +140,30 @@ async fn run(args: Args) -> Result<()> {
         );
         println!(
             "{:>8} {:>9} {:>11} {:>8} {:>8} {:>9} {:>9} {:>6} {:>6} {:>6} {:>7} {:>7} {:>15}",
-            "offered", "sent/s", "persisted/s", "p50 ms", "p99 ms", "p99.9 ms", "ack p99", "lost", "dup", "errors", "srv CPU", "gen CPU", "load average"
+            "offered",
+            "sent/s",
+            "persisted/s",
+            "p50 ms",
+            "p99 ms",
+            "p99.9 ms",
+            "ack p99",
+            "lost",
+            "dup",
+            "errors",
+            "srv CPU",
+            "gen CPU",
+            "load average"
         );
         for &rate in &args.rates {
             let errors0 = ledger.errors.load(std::sync::atomic::Ordering::Relaxed);
-            let (cpu0, self0, threads0) = (target.cpu_secs(), sys::self_cpu_secs(), target.thread_cpu());
+            let (cpu0, self0, threads0) =
+                (target.cpu_secs(), sys::self_cpu_secs(), target.thread_cpu());
             let (ids, secs) = fleet.drive(rate, Duration::from_secs_f64(args.stage)).await;
-            let (cpu1, self1, threads1) = (target.cpu_secs(), sys::self_cpu_secs(), target.thread_cpu());
-            ledger.drain(ids.clone(), Duration::from_secs_f64(args.drain)).await;
+            let (cpu1, self1, threads1) =
+                (target.cpu_secs(), sys::self_cpu_secs(), target.thread_cpu());
+            ledger
+                .drain(ids.clone(), Duration::from_secs_f64(args.drain))
+                .await;
             let s = ledger.summary(ids.clone());
             let errors = ledger.errors.load(std::sync::atomic::Ordering::Relaxed) - errors0;
             let sent_per_sec = s.sent as f64 / secs.max(1e-9);
@@ -174,7 +208,12 @@ async fn run(args: Args) -> Result<()> {
             );
             println!(
                 "         server threads (% of a CPU): {}",
-                stage.server_threads_cpu_pct.iter().map(|(k, v)| format!("{k} {v:.0}")).collect::<Vec<_>>().join(", ")
+                stage
+                    .server_threads_cpu_pct
+                    .iter()
+                    .map(|(k, v)| format!("{k} {v:.0}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
             stages.push(stage);
             if !pass {
@@ -190,13 +229,26 @@ async fn run(args: Args) -> Result<()> {
         fleet.close().await;
         drop(target);
     }
-    let best = stages.iter().filter(|s| s.pass).map(|s| s.persisted_per_sec).fold(0.0, f64::max);
+    let best = stages
+        .iter()
+        .filter(|s| s.pass)
+        .map(|s| s.persisted_per_sec)
+        .fold(0.0, f64::max);
 
     let raw = raw_inserts(args.chats.max(1), args.raw_rows, args.raw_batch).await?;
     println!();
-    println!("raw SQLite (sqlx, WAL, synchronous=NORMAL, the server's migrations), {} rows:", args.raw_rows);
-    println!("  batched, {} rows per transaction: {:>9.0} rows/s", args.raw_batch, raw.batched_per_sec);
-    println!("  one row per transaction:          {:>9.0} rows/s", raw.single_per_sec);
+    println!(
+        "raw SQLite (sqlx, WAL, synchronous=NORMAL, the server's migrations), {} rows:",
+        args.raw_rows
+    );
+    println!(
+        "  batched, {} rows per transaction: {:>9.0} rows/s",
+        args.raw_batch, raw.batched_per_sec
+    );
+    println!(
+        "  one row per transaction:          {:>9.0} rows/s",
+        raw.single_per_sec
+    );
     println!("  server-like transaction per row:  {:>9.0} rows/s (read state, insert, update chat, read chat back)", raw.apply_like_per_sec);
     if !args.raw_only {
         println!();
@@ -226,7 +278,10 @@ async fn run(args: Args) -> Result<()> {
     println!("{line}");
     if let Some(path) = &args.json_out {
         use std::io::Write;
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
         writeln!(f, "{line}")?;
     }
     Ok(())
@@ -247,7 +302,9 @@ fn event_json(id: u64, chats: usize) -> String {
     let from_staff = (id / chats as u64) % 2 == 1;
     let body = bench::proto::body(from_staff, id, id * 100);
     if from_staff {
-        format!(r#"{{"Message":{{"author":{{"Staff":{{"id":1,"name":"Bench Staff"}}}},"body":"{body}"}}}}"#)
+        format!(
+            r#"{{"Message":{{"author":{{"Staff":{{"id":1,"name":"Bench Staff"}}}},"body":"{body}"}}}}"#
+        )
     } else {
         format!(r#"{{"Message":{{"author":"Visitor","body":"{body}"}}}}"#)
     }
@@ -265,7 +322,10 @@ async fn raw_inserts(chats: usize, rows: u64, batch: usize) -> Result<Raw> {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10));
-    let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await?;
     sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
     let now = 1_700_000_000_000i64;
     let state = r#"{"phase":"Active"}"#;
@@ -291,7 +351,12 @@ async fn raw_inserts(chats: usize, rows: u64, batch: usize) -> Result<Raw> {
     let row = |id: u64| -> (i64, i64, String, String) {
         let chat = (id % chats as u64) as i64 + 1;
         let seq = (id / chats as u64) as i64 + 1;
-        (chat, seq, bench::proto::client_id(id), event_json(id, chats))
+        (
+            chat,
+            seq,
+            bench::proto::client_id(id),
+            event_json(id, chats),
+        )
     };
 
     // Batched: `batch` rows per transaction.
@@ -302,7 +367,15 @@ async fn raw_inserts(chats: usize, rows: u64, batch: usize) -> Result<Raw> {
         let end = (id + batch.max(1) as u64).min(rows);
         for i in id..end {
             let (chat, seq, cid, event) = row(i);
-            sqlx::query(INSERT).bind(chat).bind(seq).bind("everyone").bind(cid).bind(event).bind(now).execute(&mut *tx).await?;
+            sqlx::query(INSERT)
+                .bind(chat)
+                .bind(seq)
+                .bind("everyone")
+                .bind(cid)
+                .bind(event)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         id = end;
@@ -314,7 +387,15 @@ async fn raw_inserts(chats: usize, rows: u64, batch: usize) -> Result<Raw> {
     let start = Instant::now();
     for i in rows..rows + single_rows {
         let (chat, seq, cid, event) = row(i);
-        sqlx::query(INSERT).bind(chat).bind(seq).bind("everyone").bind(cid).bind(event).bind(now).execute(&pool).await?;
+        sqlx::query(INSERT)
+            .bind(chat)
+            .bind(seq)
+            .bind("everyone")
+            .bind(cid)
+            .bind(event)
+            .bind(now)
+            .execute(&pool)
+            .await?;
     }
     let single = single_rows as f64 / start.elapsed().as_secs_f64();
 
@@ -326,18 +407,30 @@ async fn raw_inserts(chats: usize, rows: u64, batch: usize) -> Result<Raw> {
     for i in first..first + apply_rows {
         let (chat, _, cid, event) = row(i);
         let mut tx = pool.begin().await?;
-        let seen: Option<i64> = sqlx::query_scalar("SELECT seq FROM chat_events WHERE chat_id = ? AND client_id = ?")
-            .bind(chat)
-            .bind(&cid)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let seen: Option<i64> =
+            sqlx::query_scalar("SELECT seq FROM chat_events WHERE chat_id = ? AND client_id = ?")
+                .bind(chat)
+                .bind(&cid)
+                .fetch_optional(&mut *tx)
+                .await?;
         assert!(seen.is_none());
-        let r = sqlx::query("SELECT state, last_seq FROM chats WHERE id = ?").bind(chat).fetch_one(&mut *tx).await?;
+        let r = sqlx::query("SELECT state, last_seq FROM chats WHERE id = ?")
+            .bind(chat)
+            .fetch_one(&mut *tx)
+            .await?;
         let state: String = r.try_get("state")?;
         let _: serde_json::Value = serde_json::from_str(&state)?;
         let seq: i64 = r.try_get::<i64, _>("last_seq")? + 1;
         // Offset past the rows inserted above, which used sequence numbers from 1.
-        sqlx::query(INSERT).bind(chat).bind(seq + 1_000_000).bind("everyone").bind(&cid).bind(&event).bind(now).execute(&mut *tx).await?;
+        sqlx::query(INSERT)
+            .bind(chat)
+            .bind(seq + 1_000_000)
+            .bind("everyone")
+            .bind(&cid)
+            .bind(&event)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("UPDATE chats SET state = ?, phase = ?, last_seq = ?, version = version + 1, updated_at = ? WHERE id = ?")
             .bind(&state)
             .bind("Active")

@@ -14,7 +14,9 @@ use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(about = "Bytes of the widget loader and of the opened widget; optional time to interactive")]
+#[command(
+    about = "Bytes of the widget loader and of the opened widget; optional time to interactive"
+)]
 struct Args {
     #[arg(long)]
     server_bin: Option<PathBuf>,
@@ -60,7 +62,11 @@ fn brotli11(data: &[u8]) -> usize {
 }
 
 async fn fetch(client: &reqwest::Client, url: &str, encoding: &str) -> Result<(Vec<u8>, String)> {
-    let r = client.get(url).header(reqwest::header::ACCEPT_ENCODING, encoding).send().await?;
+    let r = client
+        .get(url)
+        .header(reqwest::header::ACCEPT_ENCODING, encoding)
+        .send()
+        .await?;
     if !r.status().is_success() {
         return Err(err(format!("GET {url}: {}", r.status())));
     }
@@ -98,7 +104,11 @@ fn references(text: &str) -> Vec<String> {
     let mut found = Vec::new();
     for quote in ['"', '\''] {
         for part in text.split(quote).skip(1).step_by(2) {
-            if part.starts_with('/') && !part.starts_with("//") && part.len() < 200 && !part.contains(' ') {
+            if part.starts_with('/')
+                && !part.starts_with("//")
+                && part.len() < 200
+                && !part.contains(' ')
+            {
                 found.push(part.to_string());
             }
         }
@@ -125,13 +135,19 @@ async fn main() {
 
 async fn run(args: Args) -> Result<()> {
     let root = bench::repo_root();
-    let site_root = args.site_root.clone().unwrap_or_else(|| root.join("target/site"));
+    let site_root = args
+        .site_root
+        .clone()
+        .unwrap_or_else(|| root.join("target/site"));
     let pkg = site_root.join("pkg");
     let built = std::fs::metadata(pkg.join("helpdesk.wasm"))
         .and_then(|m| m.modified())
         .ok()
         .map(|t| {
-            let secs = std::time::SystemTime::now().duration_since(t).map(|d| d.as_secs()).unwrap_or(0);
+            let secs = std::time::SystemTime::now()
+                .duration_since(t)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
             format!("{:.1} h ago", secs as f64 / 3600.0)
         })
         .unwrap_or_else(|| "missing".into());
@@ -139,7 +155,10 @@ async fn run(args: Args) -> Result<()> {
     let base = match &args.url {
         Some(u) => u.trim_end_matches('/').to_string(),
         None => {
-            let bin = args.server_bin.clone().unwrap_or_else(|| root.join("target/release/server"));
+            let bin = args
+                .server_bin
+                .clone()
+                .unwrap_or_else(|| root.join("target/release/server"));
             running = proc::start_server(&bin, &site_root, &root).await?;
             running.base_url()
         }
@@ -181,8 +200,15 @@ async fn run(args: Args) -> Result<()> {
         total(|s| s.served_br),
     );
 
-    println!("widget weight (release build in {}, WASM built {built}; load average {})", site_root.display(), sys::loadavg());
-    println!("{:<34} {:>10} {:>10} {:>10} {:>12} {:>10}", "what", "raw", "gzip -9", "brotli 11", "served gzip", "served br");
+    println!(
+        "widget weight (release build in {}, WASM built {built}; load average {})",
+        site_root.display(),
+        sys::loadavg()
+    );
+    println!(
+        "{:<34} {:>10} {:>10} {:>10} {:>12} {:>10}",
+        "what", "raw", "gzip -9", "brotli 11", "served gzip", "served br"
+    );
     let line = |s: &Sizes| {
         println!(
             "{:<34} {:>10} {:>10} {:>10} {:>12} {:>10}",
@@ -195,7 +221,10 @@ async fn run(args: Args) -> Result<()> {
     for s in &opened {
         line(s);
     }
-    println!("{:<34} {:>10} {:>10} {:>10} {:>12} {:>10}", "total on open", raw, gz, br, sgz, sbr);
+    println!(
+        "{:<34} {:>10} {:>10} {:>10} {:>12} {:>10}",
+        "total on open", raw, gz, br, sgz, sbr
+    );
     println!(
         "targets: loader ≤ 1 KB gzip: {} B ({}); widget on open ≤ 100 KB gzip: {:.1} KB gzip -9, {:.1} KB as served ({})",
         loader.gzip9,
@@ -211,12 +240,21 @@ async fn run(args: Args) -> Result<()> {
         let mut console = None;
         if args.url.is_none() {
             let http = bench::http::client();
-            let cookie = bench::http::login(&http, &base, proc::STAFF_EMAIL, proc::STAFF_PASSWORD).await?;
+            let cookie =
+                bench::http::login(&http, &base, proc::STAFF_EMAIL, proc::STAFF_PASSWORD).await?;
             let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse()?;
             let mut ws = bench::engine::open_ws(addr, proc::SERVER_IP, Some(&cookie)).await?;
             bench::engine::greet(&mut ws, bench::proto::hello_staff(), &[]).await?;
             let (_stop, rx) = tokio::sync::watch::channel(false);
-            console = Some((bench::engine::spawn_conn(ws, bench::engine::Role::Staff, bench::engine::Ledger::new(0), rx), _stop));
+            console = Some((
+                bench::engine::spawn_conn(
+                    ws,
+                    bench::engine::Role::Staff,
+                    bench::engine::Ledger::new(0),
+                    rx,
+                ),
+                _stop,
+            ));
         }
         let script = root.join("bench/scripts/tti.mjs");
         let out = std::process::Command::new("node")
@@ -229,7 +267,10 @@ async fn run(args: Args) -> Result<()> {
             .output()?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         if !out.status.success() {
-            eprintln!("tti.mjs failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+            eprintln!(
+                "tti.mjs failed:\n{stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         } else {
             for l in stdout.lines().filter(|l| !l.starts_with('{')) {
                 println!("{l}");
@@ -254,7 +295,10 @@ async fn run(args: Args) -> Result<()> {
     .to_string();
     println!("{json}");
     if let Some(path) = &args.json_out {
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
         writeln!(f, "{json}")?;
     }
     Ok(())

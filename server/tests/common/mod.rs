@@ -53,7 +53,9 @@ impl TestServer {
     /// Opens (or reopens) the database in `data_dir` and serves the router.
     pub async fn start(data_dir: &Path) -> TestServer {
         let config = server::config::Config::for_data_dir(data_dir.to_path_buf());
-        let service = server::open_service(&config).await.expect("open the service");
+        let service = server::open_service(&config)
+            .await
+            .expect("open the service");
         let leptos_options = LeptosOptions::builder().output_name("helpdesk").build();
         let shutdown = CancellationToken::new();
         let state = server::AppState {
@@ -144,7 +146,9 @@ impl TestServer {
             res.headers()
         );
         assert_eq!(
-            res.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()),
+            res.headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok()),
             Some("/console")
         );
         let cookie = res
@@ -160,7 +164,12 @@ impl TestServer {
     }
 
     /// Starts a chat as a visitor through `/api/start_chat`.
-    pub async fn start_chat(&self, name: &str, question: &str, department_id: Option<i64>) -> Started {
+    pub async fn start_chat(
+        &self,
+        name: &str,
+        question: &str,
+        department_id: Option<i64>,
+    ) -> Started {
         let email = format!("{}@example.com", name.to_lowercase().replace(' ', "."));
         let res = self
             .http
@@ -177,7 +186,10 @@ impl TestServer {
             .expect("POST /api/start_chat");
         let status = res.status();
         let body = res.text().await.unwrap();
-        assert!(status.is_success(), "start_chat failed with {status}: {body}");
+        assert!(
+            status.is_success(),
+            "start_chat failed with {status}: {body}"
+        );
         serde_json::from_str(&body).unwrap_or_else(|e| panic!("start_chat answer {body:?}: {e}"))
     }
 
@@ -206,7 +218,10 @@ impl TestServer {
     pub async fn chat_op(&self, session: &str, chat_id: ChatId, op: impl Into<serde_json::Value>) {
         let op = op.into();
         let (status, body) = self.chat_op_raw(Some(session), chat_id, op.clone()).await;
-        assert!(status.is_success(), "chat_op {op} on chat {chat_id} failed with {status}: {body}");
+        assert!(
+            status.is_success(),
+            "chat_op {op} on chat {chat_id} failed with {status}: {body}"
+        );
     }
 
     /// Opens a socket; with `session`, as the staff member signed in with that cookie.
@@ -251,9 +266,12 @@ impl Ws {
                 HeaderValue::from_str(&format!("hd_session={session}")).unwrap(),
             );
         }
-        let (stream, _) = within("the socket to open", tokio_tungstenite::connect_async(request))
-            .await
-            .unwrap_or_else(|e| panic!("{label}: cannot open the socket: {e}"));
+        let (stream, _) = within(
+            "the socket to open",
+            tokio_tungstenite::connect_async(request),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{label}: cannot open the socket: {e}"));
         Ws {
             label: label.to_string(),
             stream,
@@ -268,15 +286,21 @@ impl Ws {
     }
 
     pub async fn send_raw(&mut self, text: &str) {
-        within("a frame to be sent", self.stream.send(Message::text(text.to_string())))
-            .await
-            .unwrap_or_else(|e| panic!("{}: send failed: {e}", self.label));
+        within(
+            "a frame to be sent",
+            self.stream.send(Message::text(text.to_string())),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{}: send failed: {e}", self.label));
     }
 
     pub async fn send_binary(&mut self, bytes: &[u8]) {
-        within("a frame to be sent", self.stream.send(Message::binary(bytes.to_vec())))
-            .await
-            .unwrap_or_else(|e| panic!("{}: send failed: {e}", self.label));
+        within(
+            "a frame to be sent",
+            self.stream.send(Message::binary(bytes.to_vec())),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{}: send failed: {e}", self.label));
     }
 
     /// The next frame, or `None` once the server has closed the socket.
@@ -285,16 +309,23 @@ impl Ws {
             return None;
         }
         loop {
-            let what = format!("a frame on {}'s socket (so far: {:?})", self.label, self.frames);
+            let what = format!(
+                "a frame on {}'s socket (so far: {:?})",
+                self.label, self.frames
+            );
             match within(&what, self.stream.next()).await {
                 Some(Ok(Message::Text(text))) => {
-                    let frame: ServerFrame = serde_json::from_str(text.as_str())
-                        .unwrap_or_else(|e| panic!("{}: unreadable server frame {text:?}: {e}", self.label));
+                    let frame: ServerFrame =
+                        serde_json::from_str(text.as_str()).unwrap_or_else(|e| {
+                            panic!("{}: unreadable server frame {text:?}: {e}", self.label)
+                        });
                     self.frames.push(frame.clone());
                     return Some(frame);
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => continue,
-                Some(Ok(Message::Binary(b))) => panic!("{}: unexpected binary frame {b:?}", self.label),
+                Some(Ok(Message::Binary(b))) => {
+                    panic!("{}: unexpected binary frame {b:?}", self.label)
+                }
                 Some(Ok(Message::Close(close))) => {
                     self.closed = Some(close);
                     return None;
@@ -311,18 +342,28 @@ impl Ws {
     pub async fn recv(&mut self) -> ServerFrame {
         match self.next_frame().await {
             Some(frame) => frame,
-            None => panic!("{}: socket closed ({:?}); frames: {:?}", self.label, self.closed, self.frames),
+            None => panic!(
+                "{}: socket closed ({:?}); frames: {:?}",
+                self.label, self.closed, self.frames
+            ),
         }
     }
 
     /// Receives until a frame matches; returns the frames received on the way, the match last.
-    pub async fn recv_until(&mut self, what: &str, mut pred: impl FnMut(&ServerFrame) -> bool) -> Vec<ServerFrame> {
+    pub async fn recv_until(
+        &mut self,
+        what: &str,
+        mut pred: impl FnMut(&ServerFrame) -> bool,
+    ) -> Vec<ServerFrame> {
         let mut got = Vec::new();
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             let frame = match tokio::time::timeout_at(deadline, self.recv()).await {
                 Ok(frame) => frame,
-                Err(_) => panic!("{}: timed out waiting for {what}; received {got:?}", self.label),
+                Err(_) => panic!(
+                    "{}: timed out waiting for {what}; received {got:?}",
+                    self.label
+                ),
             };
             let done = pred(&frame);
             got.push(frame);
@@ -336,7 +377,9 @@ impl Ws {
     /// answers frames in order, so everything a previous frame caused has arrived by then.
     pub async fn sync(&mut self) -> Vec<ServerFrame> {
         self.send(&ClientFrame::Ping).await;
-        let mut got = self.recv_until("Pong", |f| matches!(f, ServerFrame::Pong)).await;
+        let mut got = self
+            .recv_until("Pong", |f| matches!(f, ServerFrame::Pong))
+            .await;
         got.pop();
         got
     }
@@ -345,8 +388,14 @@ impl Ws {
     pub async fn expect_close(&mut self) -> Option<CloseFrame> {
         let deadline = tokio::time::Instant::now() + WAIT;
         while self.closed.is_none() {
-            if tokio::time::timeout_at(deadline, self.next_frame()).await.is_err() {
-                panic!("{}: the socket stayed open; frames: {:?}", self.label, self.frames);
+            if tokio::time::timeout_at(deadline, self.next_frame())
+                .await
+                .is_err()
+            {
+                panic!(
+                    "{}: the socket stayed open; frames: {:?}",
+                    self.label, self.frames
+                );
             }
         }
         self.closed.clone().unwrap()
@@ -366,16 +415,28 @@ impl Ws {
         })
         .await;
         let frame = self.recv().await;
-        assert_eq!(frame, ServerFrame::Ready, "{}: Hello should be answered with Ready", self.label);
+        assert_eq!(
+            frame,
+            ServerFrame::Ready,
+            "{}: Hello should be answered with Ready",
+            self.label
+        );
     }
 
     /// Greets as staff: expects Ready, then the open chats; returns them.
     pub async fn hello_staff(&mut self) -> Vec<ChatSummary> {
         self.send(&ClientFrame::Hello { visitor: None }).await;
         let frame = self.recv().await;
-        assert_eq!(frame, ServerFrame::Ready, "{}: Hello should be answered with Ready", self.label);
+        assert_eq!(
+            frame,
+            ServerFrame::Ready,
+            "{}: Hello should be answered with Ready",
+            self.label
+        );
         // The staff directory comes with the chats; nothing else may come before them.
-        let frames = self.recv_until("Chats", |f| matches!(f, ServerFrame::Chats { .. })).await;
+        let frames = self
+            .recv_until("Chats", |f| matches!(f, ServerFrame::Chats { .. }))
+            .await;
         for early in &frames[..frames.len() - 1] {
             assert!(
                 matches!(early, ServerFrame::Directory { .. }),
@@ -404,7 +465,12 @@ impl Ws {
     }
 
     /// Sends a message and waits for its Ack (Ok(seq)) or Error (Err(code)).
-    pub async fn say(&mut self, chat_id: ChatId, client_id: &str, body: &str) -> Result<i64, ErrorCode> {
+    pub async fn say(
+        &mut self,
+        chat_id: ChatId,
+        client_id: &str,
+        body: &str,
+    ) -> Result<i64, ErrorCode> {
         self.send(&ClientFrame::Send {
             chat_id,
             client_id: client_id.to_string(),
@@ -414,12 +480,16 @@ impl Ws {
         let frames = self
             .recv_until(&format!("Ack or Error for {client_id}"), |f| match f {
                 ServerFrame::Ack { client_id: c, .. } => c == client_id,
-                ServerFrame::Error { client_id: Some(c), .. } => c == client_id,
+                ServerFrame::Error {
+                    client_id: Some(c), ..
+                } => c == client_id,
                 _ => false,
             })
             .await;
         match frames.last().unwrap() {
-            ServerFrame::Ack { chat_id: c, seq, .. } => {
+            ServerFrame::Ack {
+                chat_id: c, seq, ..
+            } => {
                 assert_eq!(*c, chat_id, "Ack for the wrong chat");
                 Ok(*seq)
             }
@@ -432,7 +502,10 @@ impl Ws {
     pub async fn say_ok(&mut self, chat_id: ChatId, client_id: &str, body: &str) -> i64 {
         match self.say(chat_id, client_id, body).await {
             Ok(seq) => seq,
-            Err(code) => panic!("{}: sending {body:?} was refused with {code:?}; frames: {:?}", self.label, self.frames),
+            Err(code) => panic!(
+                "{}: sending {body:?} was refused with {code:?}; frames: {:?}",
+                self.label, self.frames
+            ),
         }
     }
 
@@ -443,7 +516,11 @@ impl Ws {
 
     /// The highest sequence of the chat received on this socket (0 if none).
     pub fn last_seq(&self, chat_id: ChatId) -> i64 {
-        self.events(chat_id).iter().map(|e| e.seq).max().unwrap_or(0)
+        self.events(chat_id)
+            .iter()
+            .map(|e| e.seq)
+            .max()
+            .unwrap_or(0)
     }
 
     /// Receives until an event with sequence `seq` (or later) of the chat has arrived.
@@ -452,7 +529,9 @@ impl Ws {
             return;
         }
         self.recv_until(&format!("event {seq} of chat {chat_id}"), |f| match f {
-            ServerFrame::Events { chat_id: c, events } => *c == chat_id && events.iter().any(|e| e.seq >= seq),
+            ServerFrame::Events { chat_id: c, events } => {
+                *c == chat_id && events.iter().any(|e| e.seq >= seq)
+            }
             _ => false,
         })
         .await;
@@ -460,15 +539,21 @@ impl Ws {
 
     /// Receives until a message with this body arrives in the chat.
     pub async fn wait_for_message(&mut self, chat_id: ChatId, body: &str) {
-        if messages(&self.events(chat_id)).iter().any(|(_, b)| b == body) {
+        if messages(&self.events(chat_id))
+            .iter()
+            .any(|(_, b)| b == body)
+        {
             return;
         }
-        self.recv_until(&format!("message {body:?} in chat {chat_id}"), |f| match f {
-            ServerFrame::Events { chat_id: c, events } => {
-                *c == chat_id && messages(events).iter().any(|(_, b)| b == body)
-            }
-            _ => false,
-        })
+        self.recv_until(
+            &format!("message {body:?} in chat {chat_id}"),
+            |f| match f {
+                ServerFrame::Events { chat_id: c, events } => {
+                    *c == chat_id && messages(events).iter().any(|(_, b)| b == body)
+                }
+                _ => false,
+            },
+        )
         .await;
     }
 
@@ -476,9 +561,10 @@ impl Ws {
     /// The staff feed is delivered in order, so every earlier change has arrived by then.
     pub async fn staff_feed_barrier(&mut self, server: &TestServer, visitor_name: &str) {
         let marker = server.start_chat(visitor_name, "Just a marker", None).await;
-        self.recv_until(&format!("the new chat of {visitor_name}"), |f| {
-            matches!(f, ServerFrame::ChatChanged { chat } if chat.id == marker.chat_id)
-        })
+        self.recv_until(
+            &format!("the new chat of {visitor_name}"),
+            |f| matches!(f, ServerFrame::ChatChanged { chat } if chat.id == marker.chat_id),
+        )
         .await;
     }
 
@@ -498,7 +584,9 @@ impl Ws {
         self.frames
             .iter()
             .filter_map(|f| match f {
-                ServerFrame::Error { code, client_id, .. } => Some((*code, client_id.clone())),
+                ServerFrame::Error {
+                    code, client_id, ..
+                } => Some((*code, client_id.clone())),
                 _ => None,
             })
             .collect()
@@ -533,7 +621,10 @@ pub fn visitor_messages(events: &[StoredEvent]) -> Vec<String> {
     events
         .iter()
         .filter_map(|e| match &e.event {
-            Event::Message { author: Author::Visitor, body } => Some(body.clone()),
+            Event::Message {
+                author: Author::Visitor,
+                body,
+            } => Some(body.clone()),
             _ => None,
         })
         .collect()
@@ -542,7 +633,10 @@ pub fn visitor_messages(events: &[StoredEvent]) -> Vec<String> {
 /// Fails unless the sequences strictly increase (which also rules out duplicates).
 pub fn assert_strictly_increasing(what: &str, seqs: &[i64]) {
     for pair in seqs.windows(2) {
-        assert!(pair[0] < pair[1], "{what}: sequences not strictly increasing: {seqs:?}");
+        assert!(
+            pair[0] < pair[1],
+            "{what}: sequences not strictly increasing: {seqs:?}"
+        );
     }
 }
 

@@ -52,7 +52,12 @@ pub fn iso_utc(at: Millis) -> String {
     let secs = at.div_euclid(1000);
     let (y, m, d) = civil(secs.div_euclid(86_400));
     let s = secs.rem_euclid(86_400);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", s / 3600, s % 3600 / 60, s % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        s % 3600 / 60,
+        s % 60
+    )
 }
 
 /// The time as staff read it: local time in the browser (the table only renders there).
@@ -180,9 +185,18 @@ mod tests {
     #[test]
     fn operations_in_words() {
         assert_eq!(describe("JoinInvisibly", ""), "Join invisibly");
-        assert_eq!(describe("Forward", "to Bob Stone"), "Forward chat to Bob Stone");
-        assert_eq!(describe("Forward", "to Bob Stone: VIP"), "Forward chat to Bob Stone: VIP");
-        assert_eq!(describe("Invite", "to Cara Diaz"), "Invite operator Cara Diaz");
+        assert_eq!(
+            describe("Forward", "to Bob Stone"),
+            "Forward chat to Bob Stone"
+        );
+        assert_eq!(
+            describe("Forward", "to Bob Stone: VIP"),
+            "Forward chat to Bob Stone: VIP"
+        );
+        assert_eq!(
+            describe("Invite", "to Cara Diaz"),
+            "Invite operator Cara Diaz"
+        );
         assert_eq!(describe("AcceptForward", ""), "Accept forwarded chat");
         assert_eq!(describe("DeclineInvite", ""), "Decline invitation");
         assert_eq!(describe("Accept", ""), "Accept chat");

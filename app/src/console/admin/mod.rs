@@ -110,6 +110,13 @@ fn focus_later(id: String) {
 }
 
 /// The error for one form field, if any, from a list of them.
-fn field_error(errors: RwSignal<Vec<crate::validate::FieldError>>, field: String) -> Option<String> {
-    errors.with(|e| e.iter().find(|e| e.field == field).map(|e| e.message.clone()))
+fn field_error(
+    errors: RwSignal<Vec<crate::validate::FieldError>>,
+    field: String,
+) -> Option<String> {
+    errors.with(|e| {
+        e.iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.clone())
+    })
 }

@@ -42,7 +42,11 @@ pub fn describe_condition(condition: &Condition, departments: &[Department]) -> 
 }
 
 /// A rule's action, e.g. `Route to department Sales` or `Route to Bob Stone`.
-pub fn describe_action(action: &Action, departments: &[Department], staff: &[StaffEntry]) -> String {
+pub fn describe_action(
+    action: &Action,
+    departments: &[Department],
+    staff: &[StaffEntry],
+) -> String {
     match action {
         Action::RouteToDepartment(d) => {
             format!("Route to department {}", department_name(departments, *d))
@@ -152,7 +156,9 @@ impl Kind {
 fn condition_value(condition: &Condition) -> String {
     match condition {
         Condition::DepartmentIs(d) | Condition::DepartmentIsNot(d) => d.to_string(),
-        Condition::QuestionContains(s) | Condition::EmailEndsWith(s) | Condition::PageUrlContains(s) => s.clone(),
+        Condition::QuestionContains(s)
+        | Condition::EmailEndsWith(s)
+        | Condition::PageUrlContains(s) => s.clone(),
     }
 }
 
@@ -223,7 +229,8 @@ fn Automation() -> impl IntoView {
             enabled: true,
             matching: Matching::All,
             conditions: vec![Condition::QuestionContains(String::new())],
-            action: first_department.map_or(Action::RouteToDepartment(0), Action::RouteToDepartment),
+            action: first_department
+                .map_or(Action::RouteToDepartment(0), Action::RouteToDepartment),
         }));
         focus_later("rule-name".into());
     };
@@ -319,8 +326,12 @@ fn RuleRow(page: RulesState, index: usize, last: bool, rule: Rule) -> impl IntoV
         });
     };
     let shift = move |direction: Move| {
-        let mut ids: Vec<i64> = page.rules.with_untracked(|r| r.iter().map(|r| r.id).collect());
-        let Some(at) = ids.iter().position(|x| *x == id) else { return };
+        let mut ids: Vec<i64> = page
+            .rules
+            .with_untracked(|r| r.iter().map(|r| r.id).collect());
+        let Some(at) = ids.iter().position(|x| *x == id) else {
+            return;
+        };
         let to = match direction {
             Move::Up if at > 0 => at - 1,
             Move::Down if at + 1 < ids.len() => at + 1,
@@ -334,7 +345,8 @@ fn RuleRow(page: RulesState, index: usize, last: bool, rule: Rule) -> impl IntoV
             match result {
                 Ok(()) => {
                     page.failure.set(None);
-                    page.notice.set(format!("Moved {} to place {}.", name.get_value(), to + 1));
+                    page.notice
+                        .set(format!("Moved {} to place {}.", name.get_value(), to + 1));
                     // Keep focus on the same button of the moved rule, or its twin at an end.
                     let edge = match direction {
                         Move::Up => to == 0,
@@ -362,7 +374,10 @@ fn RuleRow(page: RulesState, index: usize, last: bool, rule: Rule) -> impl IntoV
             match result {
                 Ok(()) => {
                     page.notice.set(format!("Deleted {}.", name.get_value()));
-                    if page.editing.with_untracked(|e| e.as_ref().is_some_and(|e| e.id == id)) {
+                    if page
+                        .editing
+                        .with_untracked(|e| e.as_ref().is_some_and(|e| e.id == id))
+                    {
                         page.editing.set(None);
                     }
                     page.refresh().await;
@@ -478,7 +493,11 @@ fn RuleForm(page: RulesState, rule: Rule) -> impl IntoView {
         Action::RouteToStaff(s) => (Target::Staff, s),
     };
     let target = RwSignal::new(target_kind);
-    let target_id = RwSignal::new(if target_value == 0 { String::new() } else { target_value.to_string() });
+    let target_id = RwSignal::new(if target_value == 0 {
+        String::new()
+    } else {
+        target_value.to_string()
+    });
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let failure = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -503,7 +522,11 @@ fn RuleForm(page: RulesState, rule: Rule) -> impl IntoView {
     };
     let close = move || {
         page.editing.set(None);
-        focus_later(if id == 0 { "new-rule".to_string() } else { format!("rule-{id}-edit") });
+        focus_later(if id == 0 {
+            "new-rule".to_string()
+        } else {
+            format!("rule-{id}-edit")
+        });
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -709,7 +732,9 @@ fn ConditionRow(
         });
     };
     let change_kind = move |ev: leptos::ev::Event| {
-        let Some(kind) = Kind::parse(&event_target_value(&ev)) else { return };
+        let Some(kind) = Kind::parse(&event_target_value(&ev)) else {
+            return;
+        };
         let was = row.kind.get_untracked();
         row.kind.set(kind);
         clear(format!("conditions.{}", index()));
@@ -792,7 +817,10 @@ mod tests {
 
     #[test]
     fn rules_in_words() {
-        let departments = vec![Department { id: 1, name: "Sales".into() }];
+        let departments = vec![Department {
+            id: 1,
+            name: "Sales".into(),
+        }];
         let staff = vec![StaffEntry {
             id: 7,
             name: "Bob Stone".into(),
@@ -804,13 +832,34 @@ mod tests {
         }];
         let words = |c: Condition| describe_condition(&c, &departments);
         assert_eq!(words(Condition::DepartmentIs(1)), "Department is Sales");
-        assert_eq!(words(Condition::DepartmentIsNot(1)), "Department is not Sales");
-        assert_eq!(words(Condition::DepartmentIs(9)), "Department is (deleted department)");
-        assert_eq!(words(Condition::QuestionContains("refund".into())), "Question contains \u{201c}refund\u{201d}");
-        assert_eq!(words(Condition::EmailEndsWith("example.com".into())), "Email ends with example.com");
-        assert_eq!(words(Condition::PageUrlContains("/pricing".into())), "Page URL contains /pricing");
-        assert_eq!(describe_action(&Action::RouteToDepartment(1), &departments, &staff), "Route to department Sales");
-        assert_eq!(describe_action(&Action::RouteToStaff(7), &departments, &staff), "Route to Bob Stone");
+        assert_eq!(
+            words(Condition::DepartmentIsNot(1)),
+            "Department is not Sales"
+        );
+        assert_eq!(
+            words(Condition::DepartmentIs(9)),
+            "Department is (deleted department)"
+        );
+        assert_eq!(
+            words(Condition::QuestionContains("refund".into())),
+            "Question contains \u{201c}refund\u{201d}"
+        );
+        assert_eq!(
+            words(Condition::EmailEndsWith("example.com".into())),
+            "Email ends with example.com"
+        );
+        assert_eq!(
+            words(Condition::PageUrlContains("/pricing".into())),
+            "Page URL contains /pricing"
+        );
+        assert_eq!(
+            describe_action(&Action::RouteToDepartment(1), &departments, &staff),
+            "Route to department Sales"
+        );
+        assert_eq!(
+            describe_action(&Action::RouteToStaff(7), &departments, &staff),
+            "Route to Bob Stone"
+        );
     }
 
     #[test]
@@ -819,7 +868,10 @@ mod tests {
             assert_eq!(Kind::parse(kind.value()), Some(kind));
             let c = kind.condition(if kind.is_department() { "3" } else { "x" });
             assert_eq!(Kind::of(&c), kind);
-            assert_eq!(condition_value(&c), if kind.is_department() { "3" } else { "x" });
+            assert_eq!(
+                condition_value(&c),
+                if kind.is_department() { "3" } else { "x" }
+            );
         }
         assert_eq!(Kind::DepartmentIs.condition(""), Condition::DepartmentIs(0));
     }

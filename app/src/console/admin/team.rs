@@ -469,7 +469,11 @@ fn AddStaff(team: TeamState) -> impl IntoView {
             }
         });
     };
-    let text_field = move |field: &'static str, label: &'static str, kind: &'static str, autocomplete: &'static str, value: RwSignal<String>| {
+    let text_field = move |field: &'static str,
+                           label: &'static str,
+                           kind: &'static str,
+                           autocomplete: &'static str,
+                           value: RwSignal<String>| {
         let id = format!("new-staff-{field}");
         let error_id = format!("{id}-error");
         let error = move || field_error(errors, field.to_string());

@@ -25,7 +25,9 @@ fn assignee_param(a: AssigneeFilter) -> String {
 fn parse_assignee(s: &str) -> AssigneeFilter {
     match s {
         "nobody" => AssigneeFilter::Nobody,
-        other => other.parse().map_or(AssigneeFilter::Anyone, AssigneeFilter::Staff),
+        other => other
+            .parse()
+            .map_or(AssigneeFilter::Anyone, AssigneeFilter::Staff),
     }
 }
 
@@ -55,7 +57,9 @@ fn encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -69,7 +73,9 @@ fn List(me: Me) -> impl IntoView {
     let filter = Memo::new(move |_| {
         query.with(|q| TicketFilter {
             status: q.get("status").and_then(|s| TicketStatus::parse(&s)),
-            assignee: q.get("assignee").map_or(AssigneeFilter::Anyone, |a| parse_assignee(&a)),
+            assignee: q
+                .get("assignee")
+                .map_or(AssigneeFilter::Anyone, |a| parse_assignee(&a)),
             search: q.get("q").unwrap_or_default(),
         })
     });
@@ -210,7 +216,10 @@ mod tests {
             assignee: AssigneeFilter::Nobody,
             search: "order #12 & more".into(),
         };
-        assert_eq!(href(&f), "/console/tickets?status=pending&assignee=nobody&q=order%20%2312%20%26%20more");
+        assert_eq!(
+            href(&f),
+            "/console/tickets?status=pending&assignee=nobody&q=order%20%2312%20%26%20more"
+        );
         assert_eq!(href(&TicketFilter::default()), "/console/tickets");
         assert_eq!(parse_assignee("7"), AssigneeFilter::Staff(7));
         assert_eq!(parse_assignee(""), AssigneeFilter::Anyone);

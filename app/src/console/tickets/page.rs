@@ -5,8 +5,8 @@
 use super::{staff_of, staff_resource, when, StaffPage};
 use crate::api::{self, ApiError};
 use crate::components::transcript::TranscriptView;
-use crate::rules::StaffRef;
 use crate::model::Me;
+use crate::rules::StaffRef;
 use crate::ticket::{self, MailState, TicketChange, TicketDetail, TicketStatus};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -22,7 +22,10 @@ fn Page(me: Me) -> impl IntoView {
     let everyone = staff_resource();
     let params = use_params_map();
     let number = Memo::new(move |_| {
-        params.with(|p| p.get("number").and_then(|n| n.trim_start_matches('#').parse::<i64>().ok()))
+        params.with(|p| {
+            p.get("number")
+                .and_then(|n| n.trim_start_matches('#').parse::<i64>().ok())
+        })
     });
     // Bumped to fetch the ticket again after a change.
     let version = RwSignal::new(0u32);
@@ -47,7 +50,9 @@ fn Page(me: Me) -> impl IntoView {
                 let waiting = detail.with_untracked(|d| {
                     d.as_ref().is_some_and(|d| {
                         d.as_ref().is_ok_and(|d| {
-                            d.mail.iter().any(|m| matches!(m.state, MailState::Queued { .. }))
+                            d.mail
+                                .iter()
+                                .any(|m| matches!(m.state, MailState::Queued { .. }))
                         })
                     })
                 });
@@ -137,9 +142,11 @@ fn Ticket(
         let events = detail.transcript.clone();
         move || events.clone()
     });
-    let chat_times = detail.transcript.first().zip(detail.transcript.last()).map(|(a, b)| {
-        format!("{} – {}", when(a.at), when(b.at))
-    });
+    let chat_times = detail
+        .transcript
+        .first()
+        .zip(detail.transcript.last())
+        .map(|(a, b)| format!("{} – {}", when(a.at), when(b.at)));
     let visitor_name = requester.name.clone();
     let has_mail = !detail.mail.is_empty();
     view! {

@@ -67,7 +67,11 @@ impl Service {
     /// Deletes a department no workflow rule uses (a rule sending chats to a department that no
     /// longer exists would strand them).
     pub async fn delete_department(&self, id: i64) -> Result<(), ServiceError> {
-        let department = self.store.department(id).await?.ok_or(ServiceError::NotFound)?;
+        let department = self
+            .store
+            .department(id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
         let users: Vec<String> = self
             .store
             .routing_rules()
@@ -77,7 +81,11 @@ impl Service {
             .map(|r| format!("\u{201c}{}\u{201d}", r.name))
             .collect();
         if !users.is_empty() {
-            let (noun, pronoun) = if users.len() == 1 { ("rule", "it") } else { ("rules", "them") };
+            let (noun, pronoun) = if users.len() == 1 {
+                ("rule", "it")
+            } else {
+                ("rules", "them")
+            };
             return Err(ServiceError::Conflict(format!(
                 "{} is used by the workflow {noun} {}; change or delete {pronoun} first.",
                 department.name,
@@ -89,7 +97,11 @@ impl Service {
     }
 
     /// Puts a staff member in exactly these departments.
-    pub async fn set_staff_departments(&self, staff: StaffId, departments: &[i64]) -> Result<(), ServiceError> {
+    pub async fn set_staff_departments(
+        &self,
+        staff: StaffId,
+        departments: &[i64],
+    ) -> Result<(), ServiceError> {
         let known = self.store.departments().await?;
         let mut ids: Vec<i64> = departments.to_vec();
         ids.sort_unstable();
@@ -149,7 +161,9 @@ impl Service {
                 value.to_string()
             };
             let tidy = match condition {
-                Condition::DepartmentIs(d) | Condition::DepartmentIsNot(d) if !department_exists(d) => {
+                Condition::DepartmentIs(d) | Condition::DepartmentIsNot(d)
+                    if !department_exists(d) =>
+                {
                     errors.push(field(&key, "Choose one of the departments listed."));
                     condition
                 }
@@ -175,7 +189,14 @@ impl Service {
             Action::RouteToDepartment(d) if !department_exists(d) => {
                 errors.push(field("action", "Choose one of the departments listed."));
             }
-            Action::RouteToStaff(s) if self.store.staff_directory().await?.iter().all(|x| x.id != s) => {
+            Action::RouteToStaff(s)
+                if self
+                    .store
+                    .staff_directory()
+                    .await?
+                    .iter()
+                    .all(|x| x.id != s) =>
+            {
                 errors.push(field("action", "Choose one of the staff members listed."));
             }
             _ => {}
@@ -209,7 +230,10 @@ impl Service {
         if rule.enabled == enabled {
             return Ok(rule);
         }
-        let saved = self.store.save_rule(Rule { enabled, ..rule }, now_ms()).await?;
+        let saved = self
+            .store
+            .save_rule(Rule { enabled, ..rule }, now_ms())
+            .await?;
         self.admin_changed().await?;
         Ok(saved)
     }
@@ -234,7 +258,11 @@ impl Service {
     // ---- Audit trail ------------------------------------------------------------------------
 
     /// Up to `limit` entries older than the entry `before` (all when `None`), newest first.
-    pub async fn audit(&self, limit: Option<u32>, before: Option<i64>) -> Result<AuditPage, ServiceError> {
+    pub async fn audit(
+        &self,
+        limit: Option<u32>,
+        before: Option<i64>,
+    ) -> Result<AuditPage, ServiceError> {
         let limit = limit.unwrap_or(AUDIT_PAGE).clamp(1, MAX_AUDIT_PAGE) as usize;
         let mut entries = self.store.audit(limit as i64 + 1, before).await?;
         let more = entries.len() > limit;

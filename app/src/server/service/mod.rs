@@ -7,10 +7,10 @@ use super::hub::{Change, Directory, Hub};
 use super::now_ms;
 use super::store::{Applied, AuditNote, NewChat, NewStaff, Store, StoreError};
 use crate::api::StaffOp;
-use crate::ticket::{Closing, TicketStatus};
 use crate::model::{ChatId, ChatSummary, Department, Me, Started, Status, StoredEvent, Visitor};
 use crate::routing::{self, dispatch, Facts, Placement, StaffLoad, Waiting};
 use crate::rules::{self, Actor, Author, Command, Event, Phase, Refusal, Role, StaffId};
+use crate::ticket::{Closing, TicketStatus};
 use crate::validate::{self, FieldError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -165,7 +165,10 @@ impl Service {
     pub async fn add_department(&self, name: &str) -> Result<Department, ServiceError> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(invalid("name", "A department name needs 1 to 100 characters."));
+            return Err(invalid(
+                "name",
+                "A department name needs 1 to 100 characters.",
+            ));
         }
         let department = self.store.add_department(name, now_ms()).await?;
         self.refresh_directory().await?;
@@ -201,7 +204,10 @@ impl Service {
         let known = self.store.departments().await?;
         let mut department_ids = Vec::new();
         for wanted in &new.departments {
-            match known.iter().find(|d| d.name.eq_ignore_ascii_case(wanted.trim())) {
+            match known
+                .iter()
+                .find(|d| d.name.eq_ignore_ascii_case(wanted.trim()))
+            {
                 Some(d) => department_ids.push(d.id),
                 None => errors.push(FieldError {
                     field: "department".into(),
@@ -270,7 +276,10 @@ impl Service {
 
     /// The directory as last loaded, with live presence.
     pub fn directory(&self) -> Arc<Directory> {
-        self.directory.read().expect("directory lock poisoned").clone()
+        self.directory
+            .read()
+            .expect("directory lock poisoned")
+            .clone()
     }
 
     /// Reloads staff and departments, applies presence, and tells every console.
@@ -415,7 +424,11 @@ impl Service {
         let plan = dispatch(&waiting, &loads);
         let offers: Vec<(ChatId, Option<StaffId>)> = plan
             .iter()
-            .filter(|p| waiting.iter().any(|w| w.chat == p.chat && w.offered_to != p.offered_to))
+            .filter(|p| {
+                waiting
+                    .iter()
+                    .any(|w| w.chat == p.chat && w.offered_to != p.offered_to)
+            })
             .map(|p| (p.chat, p.offered_to))
             .collect();
         self.store.set_offers(&offers).await?;
@@ -744,7 +757,12 @@ impl Service {
     }
 
     /// Relays a typing signal from someone who may send in the chat (never from a monitor).
-    pub async fn typing(&self, viewer: &Viewer, id: ChatId, typing: bool) -> Result<(), ServiceError> {
+    pub async fn typing(
+        &self,
+        viewer: &Viewer,
+        id: ChatId,
+        typing: bool,
+    ) -> Result<(), ServiceError> {
         let chat = self.chat(viewer, id).await?;
         if chat.phase() == Phase::Ended {
             return Ok(());
@@ -767,10 +785,17 @@ impl Service {
         let now = now_ms();
         let mut lapsed = 0;
         for chat in self.store.open_chats().await? {
-            let due = chat.state.forward.as_ref().is_some_and(|o| now > o.expires_at)
+            let due = chat
+                .state
+                .forward
+                .as_ref()
+                .is_some_and(|o| now > o.expires_at)
                 || chat.state.invitations.iter().any(|o| now > o.expires_at);
             if due {
-                match self.command(&Viewer::System, chat.id, Command::Expire, None).await {
+                match self
+                    .command(&Viewer::System, chat.id, Command::Expire, None)
+                    .await
+                {
                     Ok(_) => lapsed += 1,
                     Err(ServiceError::Refused(_)) => {}
                     Err(e) => return Err(e),

@@ -11,8 +11,8 @@ use crate::server::now_ms;
 use crate::server::store::AuditNote;
 use crate::server::ticket_store::{ChatTicket, MailOutcome, NewTicket, OutboxItem};
 use crate::ticket::{
-    one_line, Availability, Closing, MailItem, Requester, TicketChange, TicketDetail,
-    TicketFilter, TicketNumber, TicketStatus, TicketSummary, MAX_SUBJECT_CHARS,
+    one_line, Availability, Closing, MailItem, Requester, TicketChange, TicketDetail, TicketFilter,
+    TicketNumber, TicketStatus, TicketSummary, MAX_SUBJECT_CHARS,
 };
 use crate::validate::{self, FieldError};
 use std::sync::{Arc, RwLock};
@@ -54,7 +54,11 @@ impl Service {
 
     /// The longest a new chat should wait: beyond it the widget offers "Leave a message".
     pub fn set_chat_wait_limit(&self, limit: Option<Duration>) {
-        *self.tickets.wait_limit.write().expect("wait limit lock poisoned") = limit;
+        *self
+            .tickets
+            .wait_limit
+            .write()
+            .expect("wait limit lock poisoned") = limit;
     }
 
     /// Notified whenever an email is queued, so the outbox worker delivers it at once.
@@ -63,7 +67,11 @@ impl Service {
     }
 
     fn mailer(&self) -> Option<Arc<Mailer>> {
-        self.tickets.mailer.read().expect("mailer lock poisoned").clone()
+        self.tickets
+            .mailer
+            .read()
+            .expect("mailer lock poisoned")
+            .clone()
     }
 
     fn check_assignee(&self, assignee: Option<i64>) -> Result<(), ServiceError> {
@@ -102,7 +110,10 @@ impl Service {
                     ));
                 }
                 if subject.chars().any(char::is_control) {
-                    return Err(invalid("subject", "The subject contains characters we cannot accept."));
+                    return Err(invalid(
+                        "subject",
+                        "The subject contains characters we cannot accept.",
+                    ));
                 }
                 self.check_assignee(assignee)?;
                 (
@@ -162,7 +173,11 @@ impl Service {
             self.tickets.wake.notify_one();
         }
         if let Some(t) = &closed.ticket {
-            tracing::info!("chat {chat_id} is ticket #{} ({:?})", t.number, command.op());
+            tracing::info!(
+                "chat {chat_id} is ticket #{} ({:?})",
+                t.number,
+                command.op()
+            );
         }
         Ok(closed.ticket)
     }
@@ -170,11 +185,19 @@ impl Service {
     /// Whether someone can pick up a chat for this department now: an online, available staff
     /// member who would see it (its members, and admins, as the console shows waiting chats);
     /// with a wait limit set, also that the queue is not already waiting longer than that.
-    pub async fn availability(&self, department_id: Option<i64>) -> Result<Availability, ServiceError> {
+    pub async fn availability(
+        &self,
+        department_id: Option<i64>,
+    ) -> Result<Availability, ServiceError> {
         let directory = self.directory();
         let route = match department_id {
             Some(id) if directory.departments.iter().any(|d| d.id == id) => Route::Department(id),
-            Some(_) => return Err(invalid("department", "Please choose one of the departments listed.")),
+            Some(_) => {
+                return Err(invalid(
+                    "department",
+                    "Please choose one of the departments listed.",
+                ))
+            }
             None => Route::Everyone,
         };
         let loads = Self::loads(&directory, &[]);
@@ -184,7 +207,11 @@ impl Service {
         if !anyone {
             return Ok(Availability::NobodyOnline);
         }
-        let limit = *self.tickets.wait_limit.read().expect("wait limit lock poisoned");
+        let limit = *self
+            .tickets
+            .wait_limit
+            .read()
+            .expect("wait limit lock poisoned");
         if let Some(limit) = limit {
             let now = now_ms();
             let oldest = self
@@ -262,7 +289,11 @@ impl Service {
     }
 
     /// Queues the transcript to the requester again.
-    pub async fn resend_transcript(&self, me: &Me, number: TicketNumber) -> Result<MailItem, ServiceError> {
+    pub async fn resend_transcript(
+        &self,
+        me: &Me,
+        number: TicketNumber,
+    ) -> Result<MailItem, ServiceError> {
         let item = self
             .store
             .queue_transcript(number, &me.as_ref(), now_ms())
@@ -274,7 +305,9 @@ impl Service {
     /// How long the outbox worker may sleep before the next email is due.
     pub async fn next_mail_in(&self) -> Duration {
         match self.store.next_mail_due().await {
-            Ok(Some(at)) => Duration::from_millis((at - now_ms()).clamp(0, MAIL_POLL.as_millis() as i64) as u64),
+            Ok(Some(at)) => {
+                Duration::from_millis((at - now_ms()).clamp(0, MAIL_POLL.as_millis() as i64) as u64)
+            }
             Ok(None) => MAIL_POLL,
             Err(e) => {
                 tracing::warn!("outbox: {e}");
@@ -300,9 +333,15 @@ impl Service {
             for item in items {
                 let outcome = self.deliver_one(&mailer, &item).await;
                 match &outcome {
-                    MailOutcome::Sent => tracing::info!("email {} (ticket #{}) sent", item.id, item.ticket),
+                    MailOutcome::Sent => {
+                        tracing::info!("email {} (ticket #{}) sent", item.id, item.ticket)
+                    }
                     MailOutcome::Written(path) => {
-                        tracing::info!("email {} (ticket #{}) written to {path}", item.id, item.ticket)
+                        tracing::info!(
+                            "email {} (ticket #{}) written to {path}",
+                            item.id,
+                            item.ticket
+                        )
                     }
                     MailOutcome::Retry { error, .. } => tracing::warn!(
                         "email {} (ticket #{}) attempt {} failed, will retry: {error}",
@@ -311,7 +350,11 @@ impl Service {
                         item.attempts
                     ),
                     MailOutcome::Failed(error) => {
-                        tracing::error!("email {} (ticket #{}) failed: {error}", item.id, item.ticket)
+                        tracing::error!(
+                            "email {} (ticket #{}) failed: {error}",
+                            item.id,
+                            item.ticket
+                        )
                     }
                 }
                 self.store.mail_done(&item, outcome, now_ms()).await?;
@@ -352,7 +395,9 @@ impl Service {
         match mailer.deliver(&message, &name).await {
             Ok(Delivered::Sent) => MailOutcome::Sent,
             Ok(Delivered::Written(path)) => MailOutcome::Written(path.display().to_string()),
-            Err(e) if e.permanent || item.attempts >= MAX_MAIL_ATTEMPTS => MailOutcome::Failed(e.message),
+            Err(e) if e.permanent || item.attempts >= MAX_MAIL_ATTEMPTS => {
+                MailOutcome::Failed(e.message)
+            }
             Err(e) => MailOutcome::Retry {
                 error: e.message,
                 at: now_ms() + mail_backoff(item.attempts).as_millis() as i64,

@@ -97,7 +97,11 @@ impl AdminStore for SqliteStore {
             .collect()
     }
 
-    async fn set_staff_departments(&self, staff: StaffId, departments: &[i64]) -> Result<(), StoreError> {
+    async fn set_staff_departments(
+        &self,
+        staff: StaffId,
+        departments: &[i64],
+    ) -> Result<(), StoreError> {
         let mut tx = self.write.begin().await?;
         let found: Option<i64> = sqlx::query_scalar("SELECT id FROM staff WHERE id = ?")
             .bind(staff)
@@ -111,11 +115,13 @@ impl AdminStore for SqliteStore {
             .execute(&mut *tx)
             .await?;
         for d in departments {
-            sqlx::query("INSERT OR IGNORE INTO staff_departments (staff_id, department_id) VALUES (?, ?)")
-                .bind(staff)
-                .bind(d)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT OR IGNORE INTO staff_departments (staff_id, department_id) VALUES (?, ?)",
+            )
+            .bind(staff)
+            .bind(d)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())

@@ -175,21 +175,20 @@ async fn insert_event(
 /// The body of [`Store::apply`] inside a caller's transaction, so that other writes (a ticket)
 /// can commit together with the chat's events.
 pub(super) async fn apply_in(
-tx: &mut SqliteConnection,
-id: ChatId,
-now: Millis,
-client_id: Option<&str>,
-audit: Option<AuditNote>,
-decide: &Decide<'_>,
+    tx: &mut SqliteConnection,
+    id: ChatId,
+    now: Millis,
+    client_id: Option<&str>,
+    audit: Option<AuditNote>,
+    decide: &Decide<'_>,
 ) -> Result<Applied, StoreError> {
     if let Some(client_id) = client_id {
-        let seen: Option<i64> = sqlx::query_scalar(
-            "SELECT seq FROM chat_events WHERE chat_id = ? AND client_id = ?",
-        )
-        .bind(id)
-        .bind(client_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let seen: Option<i64> =
+            sqlx::query_scalar("SELECT seq FROM chat_events WHERE chat_id = ? AND client_id = ?")
+                .bind(id)
+                .bind(client_id)
+                .fetch_optional(&mut *tx)
+                .await?;
         if let Some(seq) = seen {
             let chat = chat_in(&mut *tx, id).await?;
             return Ok(Applied {

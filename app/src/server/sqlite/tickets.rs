@@ -73,7 +73,9 @@ fn mail_from_row(row: &SqliteRow) -> Result<MailItem, StoreError> {
         },
         "written" => MailState::WrittenToDisk {
             at: done_at.unwrap_or_default(),
-            path: row.try_get::<Option<String>, _>("path")?.unwrap_or_default(),
+            path: row
+                .try_get::<Option<String>, _>("path")?
+                .unwrap_or_default(),
         },
         other => return Err(StoreError::Db(format!("unknown outbox status {other:?}"))),
     };
@@ -85,7 +87,10 @@ fn mail_from_row(row: &SqliteRow) -> Result<MailItem, StoreError> {
     })
 }
 
-async fn ticket_in(conn: &mut SqliteConnection, number: TicketNumber) -> Result<TicketSummary, StoreError> {
+async fn ticket_in(
+    conn: &mut SqliteConnection,
+    number: TicketNumber,
+) -> Result<TicketSummary, StoreError> {
     let row = sqlx::query(&format!("{TICKET_COLUMNS} WHERE t.id = ?"))
         .bind(number)
         .fetch_optional(conn)
@@ -102,18 +107,23 @@ async fn history(
     actor: &str,
     what: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO ticket_history (ticket_id, at, staff_id, actor, what) VALUES (?, ?, ?, ?, ?)")
-        .bind(ticket)
-        .bind(at)
-        .bind(by.map(|s| s.id))
-        .bind(by.map_or(actor, |s| s.name.as_str()))
-        .bind(what)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO ticket_history (ticket_id, at, staff_id, actor, what) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(ticket)
+    .bind(at)
+    .bind(by.map(|s| s.id))
+    .bind(by.map_or(actor, |s| s.name.as_str()))
+    .bind(what)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
-async fn staff_name(conn: &mut SqliteConnection, id: Option<i64>) -> Result<Option<String>, StoreError> {
+async fn staff_name(
+    conn: &mut SqliteConnection,
+    id: Option<i64>,
+) -> Result<Option<String>, StoreError> {
     match id {
         None => Ok(None),
         Some(id) => Ok(Some(
@@ -247,10 +257,21 @@ impl TicketStore for SqliteStore {
             now,
             by,
             "",
-            &format!("Created from the chat with {} ({})", c.visitor.name, ticket.how),
+            &format!(
+                "Created from the chat with {} ({})",
+                c.visitor.name, ticket.how
+            ),
         )
         .await?;
-        history(&mut tx, number, now, by, "", &format!("Status set to {}", ticket.status.label())).await?;
+        history(
+            &mut tx,
+            number,
+            now,
+            by,
+            "",
+            &format!("Status set to {}", ticket.status.label()),
+        )
+        .await?;
         if let Some(name) = &assignee_name {
             history(&mut tx, number, now, by, "", &format!("Assigned to {name}")).await?;
         }
@@ -300,7 +321,11 @@ impl TicketStore for SqliteStore {
         Ok(summary)
     }
 
-    async fn tickets(&self, filter: &TicketFilter, limit: i64) -> Result<Vec<TicketSummary>, StoreError> {
+    async fn tickets(
+        &self,
+        filter: &TicketFilter,
+        limit: i64,
+    ) -> Result<Vec<TicketSummary>, StoreError> {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(TICKET_COLUMNS);
         q.push(" WHERE 1 = 1");
         if let Some(status) = filter.status {
@@ -330,7 +355,8 @@ impl TicketStore for SqliteStore {
                 .push_bind(number.unwrap_or(-1))
                 .push(")");
         }
-        q.push(" ORDER BY t.updated_at DESC, t.id DESC LIMIT ").push_bind(limit);
+        q.push(" ORDER BY t.updated_at DESC, t.id DESC LIMIT ")
+            .push_bind(limit);
         let rows = q.build().fetch_all(&self.read).await?;
         rows.iter().map(ticket_from_row).collect()
     }
@@ -343,7 +369,10 @@ impl TicketStore for SqliteStore {
         row.map(|r| ticket_from_row(&r)).transpose()
     }
 
-    async fn ticket_detail(&self, number: TicketNumber) -> Result<Option<TicketDetail>, StoreError> {
+    async fn ticket_detail(
+        &self,
+        number: TicketNumber,
+    ) -> Result<Option<TicketDetail>, StoreError> {
         // One read transaction, so the parts agree with each other.
         let mut tx = self.read.begin().await?;
         let Some(row) = sqlx::query(&format!("{TICKET_COLUMNS} WHERE t.id = ?"))
@@ -423,7 +452,11 @@ impl TicketStore for SqliteStore {
                     .bind(number)
                     .execute(&mut *tx)
                     .await?;
-                format!("Status changed from {} to {}", before.status.label(), status.label())
+                format!(
+                    "Status changed from {} to {}",
+                    before.status.label(),
+                    status.label()
+                )
             }
             TicketChange::Assignee(assignee) => {
                 if *assignee == before.assignee.as_ref().map(|a| a.id) {
@@ -436,7 +469,10 @@ impl TicketStore for SqliteStore {
                     .bind(number)
                     .execute(&mut *tx)
                     .await?;
-                let old = before.assignee.as_ref().map_or("nobody", |a| a.name.as_str());
+                let old = before
+                    .assignee
+                    .as_ref()
+                    .map_or("nobody", |a| a.name.as_str());
                 format!(
                     "Assignee changed from {old} to {}",
                     name.as_deref().unwrap_or("nobody")
@@ -496,7 +532,12 @@ impl TicketStore for SqliteStore {
         Ok(items)
     }
 
-    async fn mail_done(&self, item: &OutboxItem, outcome: MailOutcome, now: Millis) -> Result<(), StoreError> {
+    async fn mail_done(
+        &self,
+        item: &OutboxItem,
+        outcome: MailOutcome,
+        now: Millis,
+    ) -> Result<(), StoreError> {
         let mut tx = self.write.begin().await?;
         let note = match &outcome {
             MailOutcome::Sent => {
@@ -531,12 +572,14 @@ impl TicketStore for SqliteStore {
                 None
             }
             MailOutcome::Failed(error) => {
-                sqlx::query("UPDATE outbox SET status = 'failed', last_error = ?, done_at = ? WHERE id = ?")
-                    .bind(error)
-                    .bind(now)
-                    .bind(item.id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "UPDATE outbox SET status = 'failed', last_error = ?, done_at = ? WHERE id = ?",
+                )
+                .bind(error)
+                .bind(now)
+                .bind(item.id)
+                .execute(&mut *tx)
+                .await?;
                 Some(format!(
                     "Transcript email to {} failed after {} attempts: {error}",
                     item.to_email, item.attempts
@@ -551,9 +594,11 @@ impl TicketStore for SqliteStore {
     }
 
     async fn next_mail_due(&self) -> Result<Option<Millis>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'queued'")
-            .fetch_one(&self.read)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'queued'")
+                .fetch_one(&self.read)
+                .await?,
+        )
     }
 }
 
