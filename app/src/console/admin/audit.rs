@@ -34,23 +34,10 @@ pub fn describe(op: &str, detail: &str) -> String {
     }
 }
 
-/// Days since 1970-01-01 to a civil date (proleptic Gregorian), after Howard Hinnant.
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
 /// `2024-05-01T14:03:09Z`, for the `datetime` attribute.
 pub fn iso_utc(at: Millis) -> String {
     let secs = at.div_euclid(1000);
-    let (y, m, d) = civil(secs.div_euclid(86_400));
+    let (y, m, d) = crate::components::civil(secs.div_euclid(86_400));
     let s = secs.rem_euclid(86_400);
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
