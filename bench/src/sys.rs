@@ -22,6 +22,7 @@ pub fn raise_nofile() -> (u64, u64) {
                 lim = want;
             }
         }
+        #[allow(clippy::unnecessary_cast)] // rlim_t is not u64 everywhere
         (lim.rlim_cur as u64, lim.rlim_max as u64)
     }
 }
@@ -138,4 +139,18 @@ pub fn thread_cpu_pct(
         })
         .filter(|(_, v)| *v > 0.0)
         .collect()
+}
+
+/// This process's nice value (children inherit it), for the reports.
+pub fn niceness() -> i32 {
+    // SAFETY: getpriority has no memory preconditions.
+    unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) }
+}
+
+/// Experiment knobs in effect, recorded with every JSON line.
+pub fn knobs() -> serde_json::Value {
+    serde_json::json!({
+        "nice": niceness(),
+        "server_ld_preload": std::env::var("BENCH_SERVER_LD_PRELOAD").unwrap_or_default(),
+    })
 }

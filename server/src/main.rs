@@ -190,6 +190,12 @@ async fn serve(config: Config, service: std::sync::Arc<app::server::Service>) ->
         config.data_dir.display()
     );
     let app = server::router(state);
+    // Chat frames are small: send them at once instead of waiting on delayed ACKs (Nagle).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!("TCP_NODELAY: {e}");
+        }
+    });
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             stop_signal().await;

@@ -464,7 +464,7 @@ impl Conn {
             w.readable = readable_now;
         }
         // Staff hear about every chat through the staff feed; the visitor only here.
-        if matches!(viewer, Viewer::Visitor(_)) && !only_messages(change) {
+        if matches!(viewer, Viewer::Visitor(_)) && !change.only_messages() {
             if let Some(view) = self.service.view(&viewer, &change.chat) {
                 self.send(&ServerFrame::ChatChanged { chat: view }).await?;
             }
@@ -503,7 +503,7 @@ impl Conn {
         let Some(viewer) = self.viewer.clone() else {
             return Ok(());
         };
-        if only_messages(change) || !self.hears(change) {
+        if !self.hears(change) {
             return Ok(());
         }
         match self.service.view(&viewer, &change.chat) {
@@ -511,17 +511,6 @@ impl Conn {
             None => Ok(()),
         }
     }
-}
-
-/// Plain messages in a chat that already existed change nothing in its summary that a list shows.
-fn only_messages(change: &Change) -> bool {
-    let created = change.events.first().is_some_and(|e| e.seq == 1);
-    !created
-        && !change.events.is_empty()
-        && change
-            .events
-            .iter()
-            .all(|e| matches!(e.event, Event::Message { .. }))
 }
 
 async fn next_or_pending<S: futures::Stream + Unpin>(stream: &mut Option<S>) -> Option<S::Item> {

@@ -20,6 +20,19 @@ pub struct Change {
     pub only_for: Option<StaffId>,
 }
 
+impl Change {
+    /// Plain messages in a chat that already existed change nothing a chat list shows.
+    pub fn only_messages(&self) -> bool {
+        let created = self.events.first().is_some_and(|e| e.seq == 1);
+        !created
+            && !self.events.is_empty()
+            && self
+                .events
+                .iter()
+                .all(|e| matches!(e.event, crate::rules::Event::Message { .. }))
+    }
+}
+
 /// Staff and departments as every console shows them (with live presence).
 #[derive(Clone, Debug, Default)]
 pub struct Directory {
@@ -94,9 +107,13 @@ impl Hub {
 
     pub fn publish(&self, change: Change) {
         let chat = change.chat.id;
+        let for_lists = !change.only_messages();
         let signal = Arc::new(Signal::Change(change));
         self.to_chat(chat, &signal);
-        let _ = self.staff.send(signal);
+        // Consoles' chat lists do not change with a message: spare every staff socket the wake-up.
+        if for_lists {
+            let _ = self.staff.send(signal);
+        }
     }
 
     pub fn typing(&self, chat: ChatId, name: String, staff: Option<StaffId>, typing: bool) {

@@ -165,6 +165,7 @@ async fn run(args: Args) -> Result<()> {
         "messages": args.messages,
         "seed_secs": (seed_secs * 100.0).round() / 100.0,
         "result": result,
+        "knobs": bench::sys::knobs(),
     })
     .to_string();
     println!("{line}");

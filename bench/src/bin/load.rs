@@ -504,6 +504,7 @@ async fn run(args: Args) -> Result<()> {
         "chats_per_staff": args.chats_per_staff,
         "p99_ratio_server_over_relay": ratio,
         "results": reports,
+        "knobs": sys::knobs(),
     })
     .to_string();
     println!("{line}");

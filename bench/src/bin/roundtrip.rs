@@ -181,7 +181,7 @@ async fn run(args: Args) -> Result<()> {
         let name = if nodelay { "relay+nodelay" } else { "relay" };
         results.push(measure(name, target.addr, None, (1, "relay".into()), &args).await?);
     }
-    let line = json!({"bench": "roundtrip", "date": bench::utc_now(), "loadavg": sys::loadavg(), "messages": args.messages, "one_way": args.one_way, "results": results}).to_string();
+    let line = json!({"bench": "roundtrip", "date": bench::utc_now(), "loadavg": sys::loadavg(), "messages": args.messages, "one_way": args.one_way, "results": results, "knobs": sys::knobs()}).to_string();
     println!("{line}");
     if let Some(path) = &args.json_out {
         use std::io::Write;

@@ -273,6 +273,7 @@ async fn run(args: Args) -> Result<()> {
         "raw": raw,
         "best_over_raw_batched": if raw.batched_per_sec > 0.0 { Some(r2(best / raw.batched_per_sec)) } else { None },
         "loadavg": sys::loadavg(),
+        "knobs": sys::knobs(),
     })
     .to_string();
     println!("{line}");

@@ -151,6 +151,17 @@ async fn run(args: Args) -> Result<()> {
             format!("{:.1} h ago", secs as f64 / 3600.0)
         })
         .unwrap_or_else(|| "missing".into());
+    if std::fs::metadata(pkg.join("helpdesk.wasm"))
+        .map(|m| m.len() > 5_000_000)
+        .unwrap_or(false)
+    {
+        eprintln!(
+            "widget: warning: {} is over 5 MB, which looks like a debug build; build the release site with\n  \
+             source scripts/env.sh && LEPTOS_SITE_ROOT=/tmp/hd-site-release cargo leptos build --release --frontend-only\n\
+             and pass --site-root /tmp/hd-site-release",
+            pkg.join("helpdesk.wasm").display()
+        );
+    }
     let running;
     let base = match &args.url {
         Some(u) => u.trim_end_matches('/').to_string(),
@@ -291,6 +302,7 @@ async fn run(args: Args) -> Result<()> {
         "opened": opened,
         "opened_total": {"raw": raw, "gzip9": gz, "brotli11": br, "served_gzip": sgz, "served_br": sbr},
         "tti": tti,
+        "knobs": sys::knobs(),
     })
     .to_string();
     println!("{json}");
