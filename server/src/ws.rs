@@ -9,7 +9,6 @@
 use crate::AppState;
 use app::model::{ChatId, ChatSummary, Me, StoredEvent};
 use app::protocol::{ClientFrame, ErrorCode, ServerFrame};
-use app::rules::Event;
 use app::server::auth;
 use app::server::hub::{Change, Directory, Signal};
 use app::server::service::Viewer;
