@@ -6,8 +6,8 @@ use crate::rules::MAX_MESSAGE_CHARS;
 use leptos::html::Textarea;
 use leptos::prelude::*;
 
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 /// The byte index in `s` of the browser's caret position `utf16` (textareas count UTF-16 units).
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 fn byte_index(s: &str, utf16: u32) -> usize {
     let mut units = 0;
     for (i, c) in s.char_indices() {

@@ -217,7 +217,20 @@ pub fn EmojiPicker(
             <input id="emoji-search" type="search" placeholder="Search emojis" autocomplete="off"
                 node_ref=search_box
                 prop:value=move || query.get()
-                on:input=move |ev| query.set(event_target_value(&ev))/>
+                on:input=move |ev| query.set(event_target_value(&ev))
+                on:keydown=move |ev| {
+                    // The picker sits in the message form: Enter picks the first match instead
+                    // of sending the message.
+                    if ev.key() == "Enter" {
+                        ev.prevent_default();
+                        let first = search(&query.get_untracked())
+                            .first()
+                            .and_then(|(_, list)| list.first().map(|(emoji, _)| *emoji));
+                        if let Some(emoji) = first {
+                            on_pick.run(emoji);
+                        }
+                    }
+                }/>
             <div class="emoji-categories">
                 {move || {
                     let found = search(&query.get());
