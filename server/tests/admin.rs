@@ -7,7 +7,6 @@ use app::api::admin::{AuditPage, Automation, Team};
 use app::api::ApiError;
 use app::model::{Department, Me};
 use app::routing::{Action, Condition, Matching, Route, Rule};
-use app::server::service::AddStaff;
 use common::*;
 use serde_json::{json, Value};
 
@@ -29,17 +28,7 @@ async fn desk() -> Desk {
     let server = TestServer::start(dir.path()).await;
     let sales = server.add_department("Sales").await;
     let support = server.add_department("Support").await;
-    let ada = server
-        .service
-        .add_staff(AddStaff {
-            name: "Ada Admin".into(),
-            email: "ada@example.com".into(),
-            password: PASSWORD.into(),
-            is_admin: true,
-            departments: vec![],
-        })
-        .await
-        .expect("add the admin");
+    let ada = server.add_admin("Ada Admin", "ada@example.com").await;
     let ann = server
         .add_staff("Ann Lee", "ann@example.com", &["Sales"])
         .await;

@@ -8,7 +8,6 @@ use app::api::ApiError;
 use app::model::{ChatId, ChatSettings, Me, RatingAverage, Started};
 use app::protocol::ServerFrame;
 use app::rules::{Event, Rating, RatingStyle, Refusal};
-use app::server::service::AddStaff;
 use common::*;
 use serde_json::json;
 
@@ -27,17 +26,7 @@ async fn desk() -> Desk {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path()).await;
     let sales = server.add_department("Sales").await;
-    let ada = server
-        .service
-        .add_staff(AddStaff {
-            name: "Ada Admin".into(),
-            email: "ada@example.com".into(),
-            password: PASSWORD.into(),
-            is_admin: true,
-            departments: vec![],
-        })
-        .await
-        .expect("add the admin");
+    let ada = server.add_admin("Ada Admin", "ada@example.com").await;
     let ann = server
         .add_staff("Ann Lee", "ann@example.com", &["Sales"])
         .await;
@@ -117,6 +106,20 @@ async fn save_settings(d: &Desk, session: Option<&str>, s: ChatSettings) -> Resu
     )
     .await
     .map(|_| ())
+}
+
+/// Answering is refused: no prompt is open.
+async fn assert_no_rating_due(d: &Desk, started: &Started) {
+    assert_eq!(
+        rate(d, started.chat_id, &started.token, 5, "").await,
+        Err(ApiError::Refused(Refusal::NoRatingRequested))
+    );
+}
+
+/// Ann's average rating and how many chats it covers.
+async fn average(d: &Desk) -> Option<(f64, i64)> {
+    let average: Option<RatingAverage> = call(&d.server, &d.ann.1, "my_rating", json!({})).await;
+    average.map(|a| (a.average, a.chats))
 }
 
 fn rated(ws: &Ws, chat_id: ChatId) -> Vec<(u8, String)> {
@@ -233,10 +236,7 @@ async fn a_rating_is_asked_answered_once_and_seen_live() {
     .unwrap();
 
     // Nothing to answer before staff asks.
-    assert_eq!(
-        rate(&d, id, &started.token, 4, "").await,
-        Err(ApiError::Refused(Refusal::NoRatingRequested))
-    );
+    assert_no_rating_due(&d, &started).await;
 
     d.server.chat_op(&d.ann.1, id, "AskRating").await;
     visitor
@@ -311,18 +311,8 @@ async fn a_rating_is_asked_answered_once_and_seen_live() {
     visitor.wait_for_seq(id, ann.last_seq(id)).await;
 
     // Once only.
-    assert_eq!(
-        rate(&d, id, &started.token, 5, "again").await,
-        Err(ApiError::Refused(Refusal::NoRatingRequested))
-    );
-    let average: Option<RatingAverage> = call(&d.server, &d.ann.1, "my_rating", json!({})).await;
-    assert_eq!(
-        average,
-        Some(RatingAverage {
-            average: 4.0,
-            chats: 1
-        })
-    );
+    assert_no_rating_due(&d, &started).await;
+    assert_eq!(average(&d).await, Some((4.0, 1)));
 
     // After an answer staff may ask again; a dismissed prompt may be asked again too.
     d.server.chat_op(&d.ann.1, id, "AskRating").await;
@@ -334,19 +324,9 @@ async fn a_rating_is_asked_answered_once_and_seen_live() {
     )
     .await
     .unwrap();
-    assert_eq!(
-        rate(&d, id, &started.token, 5, "").await,
-        Err(ApiError::Refused(Refusal::NoRatingRequested))
-    );
+    assert_no_rating_due(&d, &started).await;
     d.server.chat_op(&d.ann.1, id, "AskRating").await;
     rate(&d, id, &started.token, 2, "").await.unwrap();
     // The chat counts once, with its newest answer.
-    let average: Option<RatingAverage> = call(&d.server, &d.ann.1, "my_rating", json!({})).await;
-    assert_eq!(
-        average,
-        Some(RatingAverage {
-            average: 2.0,
-            chats: 1
-        })
-    );
+    assert_eq!(average(&d).await, Some((2.0, 1)));
 }

@@ -119,12 +119,27 @@ impl TestServer {
     }
 
     pub async fn add_staff(&self, name: &str, email: &str, departments: &[&str]) -> Me {
+        self.add_member(name, email, departments, false).await
+    }
+
+    /// An admin in no department.
+    pub async fn add_admin(&self, name: &str, email: &str) -> Me {
+        self.add_member(name, email, &[], true).await
+    }
+
+    async fn add_member(
+        &self,
+        name: &str,
+        email: &str,
+        departments: &[&str],
+        is_admin: bool,
+    ) -> Me {
         self.service
             .add_staff(AddStaff {
                 name: name.into(),
                 email: email.into(),
                 password: PASSWORD.into(),
-                is_admin: false,
+                is_admin,
                 departments: departments.iter().map(|d| d.to_string()).collect(),
             })
             .await

@@ -65,24 +65,25 @@ fn Settings() -> impl IntoView {
             </label>
         }
     };
+    // One checkbox per portal; `portal` picks its switch in the settings.
+    let emojis_for = move |portal: fn(&mut ChatSettings) -> &mut bool, label: &'static str| {
+        view! {
+            <label class="pick">
+                <input type="checkbox"
+                    prop:checked=move || *portal(&mut settings.get())
+                    on:change=move |ev| settings.update(|s| *portal(s) = event_target_checked(&ev))/>
+                {label}
+            </label>
+        }
+    };
     view! {
         {loaded(state, move || view! {
             <form class="settings" on:submit=save>
                 <fieldset>
                     <legend>"Emojis"</legend>
                     <p class="help">"The Emojis button beside the chat box. Emojis people type are always shown."</p>
-                    <label class="pick">
-                        <input type="checkbox"
-                            prop:checked=move || settings.with(|s| s.staff_emojis)
-                            on:change=move |ev| settings.update(|s| s.staff_emojis = event_target_checked(&ev))/>
-                        "Emojis in the staff portal"
-                    </label>
-                    <label class="pick">
-                        <input type="checkbox"
-                            prop:checked=move || settings.with(|s| s.client_emojis)
-                            on:change=move |ev| settings.update(|s| s.client_emojis = event_target_checked(&ev))/>
-                        "Emojis in the client portal"
-                    </label>
+                    {emojis_for(|s| &mut s.staff_emojis, "Emojis in the staff portal")}
+                    {emojis_for(|s| &mut s.client_emojis, "Emojis in the client portal")}
                 </fieldset>
                 <fieldset>
                     <legend>"Rating style"</legend>
