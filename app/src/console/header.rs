@@ -63,7 +63,8 @@ pub fn Header(
         })
     });
     Effect::new(move |_| {
-        answers.track();
+        // Read, not just tracked: a memo computes (and follows the chats) only once it is read.
+        answers.with(|_| ());
         leptos::task::spawn_local(async move {
             if let Ok(average) = api::rating::my_rating().await {
                 rating.set(average);
