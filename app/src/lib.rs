@@ -54,6 +54,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/console") view=console::Console ssr=leptos_router::SsrMode::Async/>
                 <Route path=path!("/console/team") view=console::admin::TeamPage ssr=leptos_router::SsrMode::Async/>
                 <Route path=path!("/console/automation") view=console::admin::AutomationPage ssr=leptos_router::SsrMode::Async/>
+                <Route path=path!("/console/settings") view=console::admin::SettingsPage ssr=leptos_router::SsrMode::Async/>
                 <Route path=path!("/console/audit") view=console::admin::AuditPage ssr=leptos_router::SsrMode::Async/>
                 <Route path=path!("/console/tickets") view=console::tickets::TicketList/>
                 <Route path=path!("/console/tickets/:number") view=console::tickets::TicketPage/>

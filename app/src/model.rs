@@ -1,7 +1,7 @@
 //! Types shared by the server, the console and the widget.
 
 use crate::routing::Route;
-use crate::rules::{ChatState, Event, Millis, Phase, Role, StaffId, StaffRef};
+use crate::rules::{ChatState, Event, Millis, Phase, RatingStyle, Role, StaffId, StaffRef};
 use serde::{Deserialize, Serialize};
 
 pub type ChatId = i64;
@@ -160,4 +160,33 @@ pub struct AuditEntry {
     pub chat_id: Option<ChatId>,
     pub op: String,
     pub detail: String,
+}
+
+/// The live chat settings admins choose; they apply to open consoles and widgets at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatSettings {
+    /// The `Emojis` button beside the console's chat box.
+    pub staff_emojis: bool,
+    /// The `Emojis` button beside the widget's chat box.
+    pub client_emojis: bool,
+    /// How `Ask for rating` asks the visitor.
+    pub rating_style: RatingStyle,
+}
+
+impl Default for ChatSettings {
+    fn default() -> Self {
+        ChatSettings {
+            staff_emojis: true,
+            client_emojis: true,
+            rating_style: RatingStyle::Star,
+        }
+    }
+}
+
+/// The average of the ratings given in a staff member's chats (each chat's latest answer).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RatingAverage {
+    /// 1.0 to 5.0.
+    pub average: f64,
+    pub chats: i64,
 }

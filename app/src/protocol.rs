@@ -74,6 +74,11 @@ pub enum ServerFrame {
         name: String,
         typing: bool,
     },
+    /// What this portal needs of the live chat settings (a visitor's socket gets the widget's
+    /// part only): sent after `Ready` and again whenever an admin changes them.
+    Settings {
+        emojis: bool,
+    },
     Error {
         code: ErrorCode,
         message: String,

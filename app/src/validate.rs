@@ -1,5 +1,6 @@
 //! Input limits, shared so that the widget shows the same errors the server enforces.
 
+use crate::rules::RatingStyle;
 use serde::{Deserialize, Serialize};
 
 pub const MAX_NAME_CHARS: usize = 100;
@@ -85,6 +86,38 @@ pub fn pre_chat(name: &str, email: &str, question: &str) -> Vec<FieldError> {
     errors
 }
 
+/// Longest comment a visitor may add to a rating, as for notes.
+pub const MAX_RATING_COMMENT_CHARS: usize = crate::rules::MAX_NOTE_CHARS;
+
+/// Checks a visitor's answer to `Ask for rating` on the scale they were shown.
+pub fn rating(style: RatingStyle, score: i64, comment: &str) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if !(1..=5).contains(&score) {
+        errors.push(err(
+            "score",
+            match style {
+                RatingStyle::Star => "Please choose from 1 to 5 stars.",
+                RatingStyle::Smiley => "Please choose one of the five smileys.",
+            },
+        ));
+    }
+    if comment.trim().chars().count() > MAX_RATING_COMMENT_CHARS {
+        errors.push(err(
+            "comment",
+            format!("Please keep your comment under {MAX_RATING_COMMENT_CHARS} characters."),
+        ));
+    } else if comment
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        errors.push(err(
+            "comment",
+            "Your comment contains characters we cannot accept.",
+        ));
+    }
+    errors
+}
+
 pub fn client_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= MAX_CLIENT_ID_CHARS
@@ -134,6 +167,18 @@ mod tests {
             pre_chat("Ann\nBcc", "ann@example.com", "q")[0].field,
             "name"
         );
+    }
+
+    #[test]
+    fn ratings() {
+        assert!(rating(RatingStyle::Star, 5, "Great").is_empty());
+        assert!(rating(RatingStyle::Smiley, 1, "").is_empty());
+        for bad in [0, 6, -1] {
+            assert_eq!(rating(RatingStyle::Star, bad, "")[0].field, "score");
+        }
+        let long = "x".repeat(MAX_RATING_COMMENT_CHARS + 1);
+        assert_eq!(rating(RatingStyle::Smiley, 3, &long)[0].field, "comment");
+        assert_eq!(rating(RatingStyle::Star, 3, "a\u{7}b")[0].field, "comment");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! visitor's socket, and a chat's transcript only to those allowed to read it.
 
 use crate::AppState;
-use app::model::{ChatId, ChatSummary, Me, StoredEvent};
+use app::model::{ChatId, ChatSettings, ChatSummary, Me, StoredEvent};
 use app::protocol::{ClientFrame, ErrorCode, ServerFrame};
 use app::server::auth;
 use app::server::hub::{Change, Directory, Signal};
@@ -65,6 +65,7 @@ pub async fn upgrade(
                 watches: HashMap::new(),
                 subs: StreamMap::new(),
                 staff_feed: None,
+                settings: None,
             };
             conn.run(stream, state.shutdown).await;
             if let Some(Viewer::Staff(me)) = &conn.viewer {
@@ -90,6 +91,8 @@ struct Conn {
     watches: HashMap<ChatId, Watch>,
     subs: StreamMap<ChatId, BroadcastStream<Arc<Signal>>>,
     staff_feed: Option<BroadcastStream<Arc<Signal>>>,
+    /// The live chat settings, followed from `Hello` on.
+    settings: Option<tokio::sync::watch::Receiver<ChatSettings>>,
 }
 
 /// Why the socket's loop should stop.
@@ -139,6 +142,9 @@ impl Conn {
                         Ok(Signal::Typing { .. }) => Ok(()),
                         Err(BroadcastStreamRecvError::Lagged(_)) => self.resync_staff().await,
                     }
+                }
+                Some(settings) = settings_changed(&mut self.settings) => {
+                    self.send_settings(settings).await
                 }
                 _ = ping.tick() => {
                     if heard.elapsed() > DEAD_AFTER {
@@ -275,7 +281,7 @@ impl Conn {
             Some(auth) => match self.service.visitor(auth.chat_id, &auth.token).await {
                 Ok(viewer) => {
                     self.viewer = Some(viewer);
-                    self.send(&ServerFrame::Ready).await
+                    self.greet_with_settings().await
                 }
                 Err(e) => {
                     self.service_error(e, None).await?;
@@ -289,7 +295,7 @@ impl Conn {
                     // Subscribe before reading the list, so no change falls between the two.
                     self.staff_feed =
                         Some(BroadcastStream::new(self.service.hub().subscribe_staff()));
-                    self.send(&ServerFrame::Ready).await?;
+                    self.greet_with_settings().await?;
                     self.resync_staff().await
                 }
                 None => {
@@ -299,6 +305,23 @@ impl Conn {
                 }
             },
         }
+    }
+
+    /// Follows the settings from now on and sends them as they are: each portal its own part.
+    async fn greet_with_settings(&mut self) -> Result<(), Closed> {
+        let mut settings = self.service.hub().subscribe_settings();
+        let now = *settings.borrow_and_update();
+        self.settings = Some(settings);
+        self.send(&ServerFrame::Ready).await?;
+        self.send_settings(now).await
+    }
+
+    async fn send_settings(&mut self, settings: ChatSettings) -> Result<(), Closed> {
+        let emojis = match self.viewer {
+            Some(Viewer::Visitor(_)) => settings.client_emojis,
+            _ => settings.staff_emojis,
+        };
+        self.send(&ServerFrame::Settings { emojis }).await
     }
 
     async fn send_directory(&mut self, directory: &Directory) -> Result<(), Closed> {
@@ -510,6 +533,18 @@ impl Conn {
             None => Ok(()),
         }
     }
+}
+
+/// The newest settings once they change; never resolves before `Hello` or after the hub is gone.
+async fn settings_changed(
+    settings: &mut Option<tokio::sync::watch::Receiver<ChatSettings>>,
+) -> Option<ChatSettings> {
+    if let Some(rx) = settings {
+        if rx.changed().await.is_ok() {
+            return Some(*rx.borrow_and_update());
+        }
+    }
+    std::future::pending().await
 }
 
 async fn next_or_pending<S: futures::Stream + Unpin>(stream: &mut Option<S>) -> Option<S::Item> {

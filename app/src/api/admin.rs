@@ -1,10 +1,11 @@
-//! Server functions for admins: departments and membership, workflow rules, audit trail.
+//! Server functions for admins: departments and membership, workflow rules, live chat
+//! settings, audit trail.
 //! Every one checks that the caller is a signed-in admin before anything else.
 
 #[cfg(feature = "ssr")]
 use super::ssr;
 use super::ApiError;
-use crate::model::{AuditEntry, Department, StaffEntry};
+use crate::model::{AuditEntry, ChatSettings, Department, StaffEntry};
 use crate::routing::Rule;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -144,6 +145,19 @@ pub async fn delete_rule(id: i64) -> Result<(), ApiError> {
 pub async fn reorder_rules(ids: Vec<i64>) -> Result<(), ApiError> {
     ssr::require_admin().await?;
     Ok(ssr::service()?.reorder_rules(&ids).await?)
+}
+
+#[server(endpoint = "admin_live_chat_settings", input = Json)]
+pub async fn live_chat_settings() -> Result<ChatSettings, ApiError> {
+    ssr::require_admin().await?;
+    Ok(ssr::service()?.chat_settings())
+}
+
+/// Stores the live chat settings; open consoles and widgets follow at once.
+#[server(endpoint = "admin_save_live_chat_settings", input = Json)]
+pub async fn save_live_chat_settings(settings: ChatSettings) -> Result<ChatSettings, ApiError> {
+    let me = ssr::require_admin().await?;
+    Ok(ssr::service()?.save_chat_settings(&me, settings).await?)
 }
 
 /// Audit entries older than the entry `before` (the newest when `None`), newest first.

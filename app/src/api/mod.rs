@@ -2,6 +2,7 @@
 //! calls the service, and maps its errors to [`ApiError`], which crosses the network intact.
 
 pub mod admin;
+pub mod rating;
 pub mod tickets;
 
 use crate::model::{ChatId, Department, Me, Started, Status};
@@ -63,13 +64,21 @@ pub enum StaffOp {
     Join,
     JoinInvisibly,
     Take,
-    Forward { to: i64, note: String },
+    Forward {
+        to: i64,
+        note: String,
+    },
     AcceptForward,
     DeclineForward,
-    Invite { to: i64, note: String },
+    Invite {
+        to: i64,
+        note: String,
+    },
     AcceptInvite,
     DeclineInvite,
     Leave,
+    /// The style (smiley or star) comes from the live chat settings.
+    AskRating,
     End,
 }
 

@@ -1,7 +1,50 @@
-//! The message box: Enter sends, Shift+Enter starts a new line.
+//! The message box: Enter sends, Shift+Enter starts a new line. With emojis on for this portal,
+//! the `Emojis` picker beside it inserts at the caret.
 
+use super::emoji::EmojiPicker;
 use crate::rules::MAX_MESSAGE_CHARS;
+use leptos::html::Textarea;
 use leptos::prelude::*;
+
+/// The byte index in `s` of the browser's caret position `utf16` (textareas count UTF-16 units).
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+fn byte_index(s: &str, utf16: u32) -> usize {
+    let mut units = 0;
+    for (i, c) in s.char_indices() {
+        if units >= utf16 as usize {
+            return i;
+        }
+        units += c.len_utf16();
+    }
+    s.len()
+}
+
+/// The selection in the textarea as byte indices in `text`; the end of it when unknown.
+fn selection(area: NodeRef<Textarea>, text: &str) -> (usize, usize) {
+    #[cfg(feature = "hydrate")]
+    if let Some(el) = area.get_untracked() {
+        if let (Ok(Some(start)), Ok(Some(end))) = (el.selection_start(), el.selection_end()) {
+            return (byte_index(text, start), byte_index(text, end));
+        }
+    }
+    let _ = area;
+    (text.len(), text.len())
+}
+
+/// Focuses the textarea once it has re-rendered, with the caret at `at` (UTF-16 units) if given.
+fn focus(area: NodeRef<Textarea>, at: Option<u32>) {
+    #[cfg(feature = "hydrate")]
+    request_animation_frame(move || {
+        if let Some(el) = area.get_untracked() {
+            let _ = el.focus();
+            if let Some(at) = at {
+                let _ = el.set_selection_range(at, at);
+            }
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (area, at);
+}
 
 #[component]
 pub fn Composer(
@@ -12,8 +55,28 @@ pub fn Composer(
     /// Told when this user starts typing (at most every few seconds) and when they send.
     #[prop(optional)]
     on_typing: Option<Callback<bool>>,
+    /// Whether this portal offers the `Emojis` picker (live chat settings).
+    #[prop(into)]
+    emojis: Signal<bool>,
 ) -> impl IntoView {
     let text = RwSignal::new(String::new());
+    let area = NodeRef::<Textarea>::new();
+    let picking = RwSignal::new(false);
+    // Settings may turn emojis off while the picker is open.
+    Effect::new(move |_| {
+        if !emojis.get() {
+            picking.set(false);
+        }
+    });
+    let insert = Callback::new(move |emoji: &'static str| {
+        let current = text.get_untracked();
+        let (start, end) = selection(area, &current);
+        let next = format!("{}{emoji}{}", &current[..start], &current[end..]);
+        let caret = next[..start + emoji.len()].encode_utf16().count() as u32;
+        text.set(next);
+        picking.set(false);
+        focus(area, Some(caret));
+    });
     let last_typing = StoredValue::new(0f64);
     let typed = move || {
         let Some(cb) = on_typing else { return };
@@ -49,6 +112,7 @@ pub fn Composer(
             <label class="sr-only" for="composer-message">"Message"</label>
             <textarea
                 id="composer-message"
+                node_ref=area
                 rows="2"
                 placeholder=move || blocked.get().unwrap_or_else(|| "Type a message".to_string())
                 prop:value=move || text.get()
@@ -65,6 +129,18 @@ pub fn Composer(
                 disabled=move || blocked.get().is_some()
                 aria-describedby="composer-help"
             ></textarea>
+            <Show when=move || emojis.get()>
+                <button type="button" class="emoji-button" aria-haspopup="dialog"
+                    aria-expanded=move || picking.get().to_string()
+                    disabled=move || blocked.get().is_some()
+                    on:click=move |_| picking.update(|p| *p = !*p)>"Emojis"</button>
+            </Show>
+            <Show when=move || picking.get()>
+                <EmojiPicker on_pick=insert on_close=Callback::new(move |()| {
+                    picking.set(false);
+                    focus(area, None);
+                })/>
+            </Show>
             <button type="submit" disabled=move || blocked.get().is_some() || too_long()>"Send"</button>
             <p id="composer-help" class="help">
                 {move || match blocked.get() {
@@ -74,5 +150,21 @@ pub fn Composer(
                 }}
             </p>
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::byte_index;
+
+    #[test]
+    fn caret_positions_count_utf16_units() {
+        let s = "a😀b";
+        assert_eq!(byte_index(s, 0), 0);
+        assert_eq!(byte_index(s, 1), 1);
+        // The emoji takes two UTF-16 units and four bytes.
+        assert_eq!(byte_index(s, 3), 5);
+        assert_eq!(byte_index(s, 4), 6);
+        assert_eq!(byte_index(s, 99), 6);
     }
 }

@@ -67,6 +67,9 @@ pub struct Live {
     /// Staff only: colleagues with live presence, and the departments.
     pub staff: RwSignal<Vec<StaffEntry>>,
     pub departments: RwSignal<Vec<Department>>,
+    /// Whether this portal shows the `Emojis` button (live chat settings); off until the server
+    /// says, so a portal where they are off never shows the button at all.
+    pub emojis: RwSignal<bool>,
     /// Who is typing in each chat, with a stamp so a lost "stopped" frame still clears.
     pub typing: RwSignal<HashMap<ChatId, Vec<(String, u64)>>>,
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -86,6 +89,7 @@ impl Live {
             notice: RwSignal::new(None),
             staff: RwSignal::new(Vec::new()),
             departments: RwSignal::new(Vec::new()),
+            emojis: RwSignal::new(false),
             typing: RwSignal::new(HashMap::new()),
             visitor: StoredValue::new(visitor),
             watched: StoredValue::new(Vec::new()),
@@ -210,6 +214,7 @@ impl Live {
                 name,
                 typing,
             } => self.on_typing(chat_id, name, typing),
+            ServerFrame::Settings { emojis } => self.emojis.set(emojis),
             ServerFrame::Ack { .. } | ServerFrame::Pong => {}
             ServerFrame::Error {
                 code,

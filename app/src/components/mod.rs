@@ -1,6 +1,7 @@
 //! UI pieces shared by the console and the widget.
 
 pub mod composer;
+pub mod emoji;
 pub mod live;
 pub mod transcript;
 

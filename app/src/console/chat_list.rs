@@ -4,7 +4,7 @@ use crate::components::age;
 use crate::components::live::Live;
 use crate::model::{ChatSummary, Me};
 use crate::routing::Route;
-use crate::rules::Phase;
+use crate::rules::{Phase, Rating};
 use leptos::prelude::*;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -76,6 +76,10 @@ pub fn ChatList(
                                             (_, Route::Everyone) => String::new(),
                                         }
                                     }).filter(|s| !s.is_empty());
+                                    let rated = match c.state.rating {
+                                        Rating::Answered { score, .. } => Some(score),
+                                        _ => None,
+                                    };
                                     view! {
                                         <li>
                                             <a href=format!("/console?chat={id}") aria-current=current
@@ -85,6 +89,9 @@ pub fn ChatList(
                                                 <span class="question">{c.visitor.question.clone()}</span>
                                                 " "
                                                 {routed.map(|r| view! { <span class="routed">{r}</span> " " })}
+                                                {rated.map(|n| view! {
+                                                    <span class="rated">{format!("Rated {n} of 5")}</span> " "
+                                                })}
                                                 <span class="age">{move || {
                                                     let n = now.get();
                                                     if n == 0 { String::new() } else { age(n - since) }

@@ -104,7 +104,7 @@ pub fn ChatPane(live: Live, me: Me, chat_id: i64) -> impl IntoView {
                 }}
             </p>
             <Composer on_send=Callback::new(move |body| live.send(chat_id, body)) blocked
-                on_typing=Callback::new(move |t| live.set_typing(chat_id, t))/>
+                on_typing=Callback::new(move |t| live.set_typing(chat_id, t)) emojis=live.emojis/>
         </section>
     }
 }

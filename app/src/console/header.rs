@@ -1,8 +1,9 @@
-//! The console's top bar: where you are, your status, who you are.
+//! The console's top bar: where you are, your status, your average rating, who you are.
 
 use crate::api::{self, Logout};
 use crate::components::live::{Conn, Live};
-use crate::model::{Me, Status};
+use crate::model::{Me, RatingAverage, Status};
+use crate::rules::Rating;
 use leptos::prelude::*;
 
 #[component]
@@ -44,6 +45,32 @@ pub fn Header(
             }
         });
     };
+    let rating = RwSignal::new(None::<RatingAverage>);
+    // The answered ratings the live chats show: a new answer means a new average.
+    let answers = Memo::new(move |_| {
+        live.map(|l| {
+            l.chats.with(|chats| {
+                let mut answered: Vec<(i64, u8)> = chats
+                    .values()
+                    .filter_map(|c| match c.state.rating {
+                        Rating::Answered { score, .. } => Some((c.id, score)),
+                        _ => None,
+                    })
+                    .collect();
+                answered.sort_unstable();
+                answered
+            })
+        })
+    });
+    Effect::new(move |_| {
+        // Read, not just tracked: a memo computes (and follows the chats) only once it is read.
+        answers.with(|_| ());
+        leptos::task::spawn_local(async move {
+            if let Ok(average) = api::rating::my_rating().await {
+                rating.set(average);
+            }
+        });
+    });
     let admin = me.is_admin;
     view! {
         <header class="console-header">
@@ -54,6 +81,7 @@ pub fn Header(
                 {admin.then(|| view! {
                     <a href="/console/team">"Team"</a>
                     <a href="/console/automation">"Automation"</a>
+                    <a href="/console/settings">"Live chat settings"</a>
                     <a href="/console/audit">"Audit trail"</a>
                 })}
             </nav>
@@ -77,6 +105,14 @@ pub fn Header(
                 </select>
             </label>
             {move || status_error.get().map(|e| view! { <span class="error" role="alert">{e}</span> })}
+            {move || rating.get().map(|r| {
+                let chats = if r.chats == 1 { "1 chat".to_string() } else { format!("{} chats", r.chats) };
+                view! {
+                    <span class="my-rating" role="status">
+                        {format!("Your rating: {:.1} of 5 ({chats})", r.average)}
+                    </span>
+                }
+            })}
             <span class="who">{me.name.clone()}</span>
             <ActionForm action=logout>
                 <button type="submit" class="link">"Sign out"</button>

@@ -9,17 +9,6 @@ use crate::ticket::{self, Closing, TicketStatus};
 use leptos::html::{Input, Select};
 use leptos::prelude::*;
 
-/// Operations wired in the console so far, in menu order.
-const OFFERED: [Op; 7] = [
-    Op::Join,
-    Op::JoinInvisibly,
-    Op::Take,
-    Op::Forward,
-    Op::Invite,
-    Op::Leave,
-    Op::End,
-];
-
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Dialog {
     Forward,
@@ -56,11 +45,7 @@ pub fn MoreMenu(
         let Some(chat) = chat.get() else {
             return Vec::new();
         };
-        let allowed = me.with_value(|me| chat.state.menu_for(&me.as_ref(), now_ms()));
-        OFFERED
-            .into_iter()
-            .filter(|op| allowed.contains(op))
-            .collect::<Vec<_>>()
+        me.with_value(|me| chat.state.menu_for(&me.as_ref(), now_ms()))
     };
     // Whether I am the only staff member the visitor sees (a monitor's leaving ends nothing).
     let leaving_ends_chat = move || {
@@ -83,6 +68,7 @@ pub fn MoreMenu(
             // The last visible staff member's leaving closes the chat into a ticket: ask first.
             Op::Leave if leaving_ends_chat() => dialog.set(Some(Dialog::Leave)),
             Op::Leave => run.run(StaffOp::Leave),
+            Op::AskRating => run.run(StaffOp::AskRating),
             Op::End => dialog.set(Some(Dialog::End)),
             _ => {}
         }

@@ -1,8 +1,8 @@
 //! Storage for what admins manage: departments and membership, workflow rules, the audit trail,
-//! and staff status. Kept apart from the chat storage in [`super::store`], same backends.
+//! live chat settings, and staff status. Kept apart from the chat storage in [`super::store`], same backends.
 
-use super::store::StoreError;
-use crate::model::{AuditEntry, Department, StaffEntry, Status};
+use super::store::{AuditNote, StoreError};
+use crate::model::{AuditEntry, ChatSettings, Department, StaffEntry, Status};
 use crate::routing::Rule;
 use crate::rules::{Millis, StaffId};
 use async_trait::async_trait;
@@ -30,6 +30,15 @@ pub trait AdminStore: Send + Sync + 'static {
     async fn delete_rule(&self, id: i64) -> Result<(), StoreError>;
     /// Puts the rules in this order (every rule's id, once).
     async fn reorder_rules(&self, ids: &[i64], now: Millis) -> Result<(), StoreError>;
+
+    async fn chat_settings(&self) -> Result<ChatSettings, StoreError>;
+    /// Stores the settings and their line in the audit trail together.
+    async fn save_chat_settings(
+        &self,
+        settings: &ChatSettings,
+        audit: AuditNote,
+        now: Millis,
+    ) -> Result<(), StoreError>;
 
     /// The newest entries first, older than `before` (an entry id) when given.
     async fn audit(&self, limit: i64, before: Option<i64>) -> Result<Vec<AuditEntry>, StoreError>;

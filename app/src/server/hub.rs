@@ -4,11 +4,11 @@
 //! that lags behind its channel re-reads from storage by sequence number, so a slow reader never
 //! loses events and never blocks a writer.
 
-use crate::model::{ChatId, ChatSummary, Department, StaffEntry, StoredEvent};
+use crate::model::{ChatId, ChatSettings, ChatSummary, Department, StaffEntry, StoredEvent};
 use crate::rules::StaffId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 /// What one command changed in a chat: the stored events (possibly none) and the chat after it.
 #[derive(Debug)]
@@ -67,6 +67,9 @@ pub struct Hub {
     chats: Mutex<HashMap<ChatId, broadcast::Sender<Arc<Signal>>>>,
     /// Every change of every chat, and directory updates, for the staff consoles.
     staff: broadcast::Sender<Arc<Signal>>,
+    /// The live chat settings: every socket, staff or visitor, holds a receiver. Only the
+    /// latest value matters, so a socket that misses an update simply reads the newest.
+    settings: watch::Sender<ChatSettings>,
 }
 
 impl Default for Hub {
@@ -80,7 +83,20 @@ impl Hub {
         Hub {
             chats: Mutex::new(HashMap::new()),
             staff: broadcast::channel(STAFF_CAPACITY).0,
+            settings: watch::Sender::new(ChatSettings::default()),
         }
+    }
+
+    pub fn settings(&self) -> ChatSettings {
+        *self.settings.borrow()
+    }
+
+    pub fn subscribe_settings(&self) -> watch::Receiver<ChatSettings> {
+        self.settings.subscribe()
+    }
+
+    pub fn set_settings(&self, settings: ChatSettings) {
+        self.settings.send_replace(settings);
     }
 
     pub fn subscribe(&self, chat: ChatId) -> broadcast::Receiver<Arc<Signal>> {

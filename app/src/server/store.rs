@@ -2,7 +2,7 @@
 //! other code knows which database it runs on.
 
 use super::admin_store::AdminStore;
-use crate::model::{ChatId, ChatSummary, Department, Me, StoredEvent, Visitor};
+use crate::model::{ChatId, ChatSummary, Department, Me, RatingAverage, StoredEvent, Visitor};
 use crate::routing::Route;
 use crate::rules::{ChatState, Event, Millis, Refusal, StaffId};
 use async_trait::async_trait;
@@ -106,6 +106,9 @@ pub trait Store: AdminStore + super::ticket_store::TicketStore + Send + Sync + '
         audit: Option<AuditNote>,
         decide: &Decide<'_>,
     ) -> Result<Applied, StoreError>;
+
+    /// The average rating over the chats this staff member was credited with, if any.
+    async fn rating_average(&self, staff: StaffId) -> Result<Option<RatingAverage>, StoreError>;
 
     /// Records whom waiting chats are offered to now.
     async fn set_offers(&self, offers: &[(ChatId, Option<StaffId>)]) -> Result<(), StoreError>;

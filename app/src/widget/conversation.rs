@@ -1,16 +1,18 @@
 //! The visitor's side of a chat.
 
+use super::rating::RatingPrompt;
 use crate::components::composer::Composer;
 use crate::components::live::{Conn, Live};
 use crate::components::transcript::TranscriptView;
 use crate::model::Started;
 use crate::protocol::VisitorAuth;
-use crate::rules::Phase;
+use crate::rules::{Phase, Rating};
 use leptos::prelude::*;
 
 #[component]
 pub fn Conversation(session: Started, on_reset: Callback<()>) -> impl IntoView {
     let chat_id = session.chat_id;
+    let token = StoredValue::new(session.token.clone());
     let live = Live::new(Some(VisitorAuth {
         chat_id,
         token: session.token,
@@ -62,6 +64,16 @@ pub fn Conversation(session: Started, on_reset: Callback<()>) -> impl IntoView {
         Some(Phase::Ended) => Some("This chat has ended.".to_string()),
         _ => None,
     });
+    // Memos, so that other changes to the chat keep a half-filled prompt as it is.
+    let asked = Memo::new(move |_| {
+        chat().and_then(|c| match c.state.rating {
+            Rating::Asked { style } if c.phase() != Phase::Ended => Some(style),
+            _ => None,
+        })
+    });
+    let answered = Memo::new(move |_| {
+        chat().is_some_and(|c| matches!(c.state.rating, Rating::Answered { .. }))
+    });
     let events = Signal::derive(move || live.transcript(chat_id));
     let pending = Signal::derive(move || live.pending_for(chat_id));
 
@@ -76,8 +88,14 @@ pub fn Conversation(session: Started, on_reset: Callback<()>) -> impl IntoView {
             <p class="typing" aria-live="polite">
                 {move || live.typing_in(chat_id).first().map(|n| format!("{n} is typing…"))}
             </p>
+            {move || match asked.get() {
+                Some(style) => view! { <RatingPrompt chat_id token=token.get_value() style/> }.into_any(),
+                None => answered.get().then(|| view! {
+                    <p class="rating-thanks" role="status">"Thank you for your rating."</p>
+                }).into_any(),
+            }}
             <Composer on_send=Callback::new(move |body| live.send(chat_id, body)) blocked
-                on_typing=Callback::new(move |t| live.set_typing(chat_id, t))/>
+                on_typing=Callback::new(move |t| live.set_typing(chat_id, t)) emojis=live.emojis/>
             {move || (phase() == Some(Phase::Ended)).then(|| view! {
                 <button type="button" class="secondary" on:click=move |_| on_reset.run(())>"Start a new chat"</button>
             })}

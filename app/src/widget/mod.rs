@@ -3,6 +3,7 @@
 
 mod conversation;
 mod prechat;
+mod rating;
 
 use crate::model::Started;
 use leptos::prelude::*;

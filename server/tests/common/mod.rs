@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+use app::api::ApiError;
 use app::model::{ChatId, ChatSummary, Me, Started, StoredEvent};
 use app::protocol::{ClientFrame, ErrorCode, ServerFrame, VisitorAuth};
 use app::rules::{Author, Event};
@@ -12,6 +13,8 @@ use app::server::service::AddStaff;
 use app::server::Service;
 use futures::{SinkExt, StreamExt};
 use leptos::config::LeptosOptions;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -116,12 +119,27 @@ impl TestServer {
     }
 
     pub async fn add_staff(&self, name: &str, email: &str, departments: &[&str]) -> Me {
+        self.add_member(name, email, departments, false).await
+    }
+
+    /// An admin in no department.
+    pub async fn add_admin(&self, name: &str, email: &str) -> Me {
+        self.add_member(name, email, &[], true).await
+    }
+
+    async fn add_member(
+        &self,
+        name: &str,
+        email: &str,
+        departments: &[&str],
+        is_admin: bool,
+    ) -> Me {
         self.service
             .add_staff(AddStaff {
                 name: name.into(),
                 email: email.into(),
                 password: PASSWORD.into(),
-                is_admin: false,
+                is_admin,
                 departments: departments.iter().map(|d| d.to_string()).collect(),
             })
             .await
@@ -433,14 +451,17 @@ impl Ws {
             "{}: Hello should be answered with Ready",
             self.label
         );
-        // The staff directory comes with the chats; nothing else may come before them.
+        // The settings and the staff directory come with the chats; nothing else before them.
         let frames = self
             .recv_until("Chats", |f| matches!(f, ServerFrame::Chats { .. }))
             .await;
         for early in &frames[..frames.len() - 1] {
             assert!(
-                matches!(early, ServerFrame::Directory { .. }),
-                "{}: expected only the directory before Chats, got {early:?}",
+                matches!(
+                    early,
+                    ServerFrame::Directory { .. } | ServerFrame::Settings { .. }
+                ),
+                "{}: expected only the settings and directory before Chats, got {early:?}",
                 self.label
             );
         }
@@ -642,4 +663,71 @@ pub fn assert_strictly_increasing(what: &str, seqs: &[i64]) {
 
 pub fn seqs(events: &[StoredEvent]) -> Vec<i64> {
     events.iter().map(|e| e.seq).collect()
+}
+
+// ---- Server functions --------------------------------------------------------------------
+
+/// Posts JSON to `/api/<endpoint>`; the answer as a value, or the server's error.
+pub async fn call_raw(
+    server: &TestServer,
+    session: Option<&str>,
+    endpoint: &str,
+    body: Value,
+) -> Result<Value, ApiError> {
+    let mut req = server
+        .http()
+        .post(server.url(&format!("/api/{endpoint}")))
+        .json(&body);
+    if let Some(session) = session {
+        req = req.header(reqwest::header::COOKIE, format!("hd_session={session}"));
+    }
+    let res = req
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("POST /api/{endpoint}: {e}"));
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    if status.is_success() {
+        Ok(serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{endpoint} answered {text:?}: {e}")))
+    } else {
+        Err(serde_json::from_str(&text).unwrap_or_else(|e| {
+            panic!("{endpoint} failed with {status} and an unreadable error {text:?}: {e}")
+        }))
+    }
+}
+
+/// Like [`call_raw`] as this signed-in staff member, insisting on success.
+pub async fn call<T: DeserializeOwned>(
+    server: &TestServer,
+    session: &str,
+    endpoint: &str,
+    body: Value,
+) -> T {
+    match call_raw(server, Some(session), endpoint, body.clone()).await {
+        Ok(v) => serde_json::from_value(v.clone())
+            .unwrap_or_else(|e| panic!("{endpoint} answered {v}: {e}")),
+        Err(e) => panic!("{endpoint} with {body} failed: {e:?}"),
+    }
+}
+
+/// Like [`call_raw`], insisting on failure.
+pub async fn refused(
+    server: &TestServer,
+    session: Option<&str>,
+    endpoint: &str,
+    body: Value,
+) -> ApiError {
+    match call_raw(server, session, endpoint, body.clone()).await {
+        Ok(v) => panic!("{endpoint} with {body} should have failed, answered {v}"),
+        Err(e) => e,
+    }
+}
+
+/// The field names of an `Invalid` error.
+pub fn fields(e: &ApiError) -> Vec<String> {
+    match e {
+        ApiError::Invalid(errors) => errors.iter().map(|e| e.field.clone()).collect(),
+        other => panic!("expected Invalid, got {other:?}"),
+    }
 }

@@ -1,5 +1,5 @@
 //! Admin pages of the console: team (departments and membership), live chat workflow rules
-//! (Automation), and the audit trail.
+//! (Automation), live chat settings, and the audit trail.
 //!
 //! Each page loads the signed-in staff member the way the console does (a resource awaited in
 //! `Suspense`, so the server renders the same frame the browser hydrates), then loads its own
@@ -8,10 +8,12 @@
 
 mod audit;
 mod rules;
+mod settings;
 mod team;
 
 pub use audit::AuditPage;
 pub use rules::AutomationPage;
+pub use settings::SettingsPage;
 pub use team::TeamPage;
 
 use crate::api::{self, ApiError};

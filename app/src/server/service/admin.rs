@@ -1,14 +1,16 @@
-//! Admin operations of the service: departments and membership, workflow rules, audit trail.
+//! Admin operations of the service: departments and membership, workflow rules, live chat
+//! settings, audit trail.
 //!
 //! Each checks its input, stores, and then (for anything routing, presence or membership
 //! depends on) refreshes the directory every console holds and re-dispatches waiting chats.
 
 use super::{invalid, Service, ServiceError};
 use crate::api::admin::AuditPage;
-use crate::model::{Department, StaffEntry};
+use crate::model::{ChatSettings, Department, Me, StaffEntry};
 use crate::routing::{Action, Condition, Rule};
 use crate::rules::StaffId;
 use crate::server::now_ms;
+use crate::server::store::AuditNote;
 use crate::validate::FieldError;
 
 /// Longest department and rule names.
@@ -253,6 +255,39 @@ impl Service {
         }
         self.store.reorder_rules(ids, now_ms()).await?;
         self.admin_changed().await
+    }
+
+    // ---- Live chat settings -----------------------------------------------------------------
+
+    /// The settings as every socket last heard them.
+    pub fn chat_settings(&self) -> ChatSettings {
+        self.hub.settings()
+    }
+
+    /// Stores the settings (with a line in the audit trail) and pushes them to every open
+    /// console and widget.
+    pub async fn save_chat_settings(
+        &self,
+        me: &Me,
+        settings: ChatSettings,
+    ) -> Result<ChatSettings, ServiceError> {
+        let on_off = |on: bool| if on { "on" } else { "off" };
+        let audit = AuditNote {
+            staff_id: me.id,
+            staff_name: me.name.clone(),
+            op: "ChatSettings".into(),
+            detail: format!(
+                "emojis for staff {}, for visitors {}; rating style {:?}",
+                on_off(settings.staff_emojis),
+                on_off(settings.client_emojis),
+                settings.rating_style
+            ),
+        };
+        self.store
+            .save_chat_settings(&settings, audit, now_ms())
+            .await?;
+        self.hub.set_settings(settings);
+        Ok(settings)
     }
 
     // ---- Audit trail ------------------------------------------------------------------------

@@ -71,6 +71,7 @@ pub struct AddStaff {
 }
 
 mod admin;
+mod rating;
 mod tickets;
 
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -158,6 +159,7 @@ impl Service {
 
     /// Loads the directory and places the waiting chats; run once at start-up.
     pub async fn start(&self) -> Result<(), ServiceError> {
+        self.hub.set_settings(self.store.chat_settings().await?);
         self.refresh_directory().await?;
         self.dispatch().await
     }
@@ -712,6 +714,9 @@ impl Service {
             StaffOp::DeclineForward => Command::DeclineForward,
             StaffOp::AcceptInvite => Command::AcceptInvite,
             StaffOp::DeclineInvite => Command::DeclineInvite,
+            StaffOp::AskRating => Command::AskRating {
+                style: self.hub.settings().rating_style,
+            },
             StaffOp::Leave => {
                 let closing = Closing::Leave {
                     assignee: None,

@@ -1,11 +1,11 @@
 //! SQLite side of [`AdminStore`].
 
 use super::SqliteStore;
-use crate::model::{AuditEntry, Department, StaffEntry, Status};
+use crate::model::{AuditEntry, ChatSettings, Department, StaffEntry, Status};
 use crate::routing::{Matching, Rule};
-use crate::rules::{Millis, StaffId};
+use crate::rules::{Millis, RatingStyle, StaffId};
 use crate::server::admin_store::AdminStore;
-use crate::server::store::StoreError;
+use crate::server::store::{AuditNote, StoreError};
 use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
@@ -227,6 +227,47 @@ impl AdminStore for SqliteStore {
                 .execute(&mut *tx)
                 .await?;
         }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn chat_settings(&self) -> Result<ChatSettings, StoreError> {
+        let row = sqlx::query(
+            "SELECT staff_emojis, client_emojis, rating_style FROM chat_settings WHERE id = 1",
+        )
+        .fetch_one(&self.read)
+        .await?;
+        Ok(ChatSettings {
+            staff_emojis: row.try_get("staff_emojis")?,
+            client_emojis: row.try_get("client_emojis")?,
+            rating_style: match row.try_get::<&str, _>("rating_style")? {
+                "smiley" => RatingStyle::Smiley,
+                _ => RatingStyle::Star,
+            },
+        })
+    }
+
+    async fn save_chat_settings(
+        &self,
+        settings: &ChatSettings,
+        audit: AuditNote,
+        now: Millis,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query(
+            "UPDATE chat_settings SET staff_emojis = ?, client_emojis = ?, rating_style = ?, \
+             updated_at = ? WHERE id = 1",
+        )
+        .bind(settings.staff_emojis)
+        .bind(settings.client_emojis)
+        .bind(match settings.rating_style {
+            RatingStyle::Smiley => "smiley",
+            RatingStyle::Star => "star",
+        })
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        super::insert_audit(&mut tx, None, &audit, now).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -4,8 +4,8 @@
 //! of this process; reads use a separate pool and run beside them thanks to WAL.
 
 use super::store::{Applied, AuditNote, Decide, NewChat, NewStaff, Store, StoreError};
-use crate::model::{ChatId, ChatSummary, Department, Me, StoredEvent, Visitor};
-use crate::rules::{self, Audience, ChatState, Event, Millis};
+use crate::model::{ChatId, ChatSummary, Department, Me, RatingAverage, StoredEvent, Visitor};
+use crate::rules::{self, Audience, ChatState, Event, Millis, StaffId};
 use async_trait::async_trait;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
@@ -172,6 +172,50 @@ async fn insert_event(
     })
 }
 
+async fn insert_audit(
+    conn: &mut SqliteConnection,
+    chat: Option<ChatId>,
+    note: &AuditNote,
+    at: Millis,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, staff_id, staff_name, chat_id, op, detail) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(at)
+    .bind(note.staff_id)
+    .bind(&note.staff_name)
+    .bind(chat)
+    .bind(&note.op)
+    .bind(&note.detail)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records a chat's newest rating for every staff member the visitor sees in it, replacing an
+/// earlier answer in the same chat, so each chat counts once in a staff member's average.
+async fn credit_rating(
+    conn: &mut SqliteConnection,
+    chat: ChatId,
+    state: &ChatState,
+    score: u8,
+    at: Millis,
+) -> Result<(), StoreError> {
+    for member in state.visible_staff() {
+        sqlx::query(
+            "INSERT INTO chat_ratings (chat_id, staff_id, score, at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (chat_id, staff_id) DO UPDATE SET score = excluded.score, at = excluded.at",
+        )
+        .bind(chat)
+        .bind(member.staff.id)
+        .bind(i64::from(score))
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
 /// The body of [`Store::apply`] inside a caller's transaction, so that other writes (a ticket)
 /// can commit together with the chat's events.
 pub(super) async fn apply_in(
@@ -218,17 +262,13 @@ pub(super) async fn apply_in(
         }
     }
     if let Some(note) = audit {
-        sqlx::query(
-            "INSERT INTO audit_log (at, staff_id, staff_name, chat_id, op, detail) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(now)
-        .bind(note.staff_id)
-        .bind(&note.staff_name)
-        .bind(id)
-        .bind(&note.op)
-        .bind(&note.detail)
-        .execute(&mut *tx)
-        .await?;
+        insert_audit(&mut *tx, Some(id), &note, now).await?;
+    }
+    if let Some(score) = decided.iter().find_map(|e| match e {
+        Event::Rated { score, .. } => Some(*score),
+        _ => None,
+    }) {
+        credit_rating(&mut *tx, id, &state, score, now).await?;
     }
     // Once accepted, a chat is no longer offered to anyone.
     sqlx::query(
@@ -480,6 +520,20 @@ impl Store for SqliteStore {
         let applied = apply_in(&mut tx, id, now, client_id, audit, decide).await?;
         tx.commit().await?;
         Ok(applied)
+    }
+
+    async fn rating_average(&self, staff: StaffId) -> Result<Option<RatingAverage>, StoreError> {
+        let row = sqlx::query(
+            "SELECT avg(score) AS average, count(*) AS chats FROM chat_ratings WHERE staff_id = ?",
+        )
+        .bind(staff)
+        .fetch_one(&self.read)
+        .await?;
+        let chats: i64 = row.try_get("chats")?;
+        Ok((chats > 0)
+            .then(|| row.try_get("average"))
+            .transpose()?
+            .map(|average| RatingAverage { average, chats }))
     }
 
     async fn set_offers(&self, offers: &[(ChatId, Option<i64>)]) -> Result<(), StoreError> {
