@@ -9,7 +9,6 @@ use app::model::{Department, Me};
 use app::routing::{Action, Condition, Matching, Route, Rule};
 use app::server::service::AddStaff;
 use common::*;
-use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 struct Desk {
@@ -58,63 +57,6 @@ async fn desk() -> Desk {
         ada,
         ann,
         bob,
-    }
-}
-
-/// Posts JSON to `/api/<endpoint>`; the answer as a value, or the server's error.
-async fn call_raw(
-    server: &TestServer,
-    session: Option<&str>,
-    endpoint: &str,
-    body: Value,
-) -> Result<Value, ApiError> {
-    let mut req = server
-        .http()
-        .post(server.url(&format!("/api/{endpoint}")))
-        .json(&body);
-    if let Some(session) = session {
-        req = req.header(reqwest::header::COOKIE, format!("hd_session={session}"));
-    }
-    let res = req
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("POST /api/{endpoint}: {e}"));
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    if status.is_success() {
-        Ok(serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("{endpoint} answered {text:?}: {e}")))
-    } else {
-        Err(serde_json::from_str(&text).unwrap_or_else(|e| {
-            panic!("{endpoint} failed with {status} and an unreadable error {text:?}: {e}")
-        }))
-    }
-}
-
-/// Like [`call_raw`] as this signed-in staff member, insisting on success.
-async fn call<T: DeserializeOwned>(
-    server: &TestServer,
-    session: &str,
-    endpoint: &str,
-    body: Value,
-) -> T {
-    match call_raw(server, Some(session), endpoint, body.clone()).await {
-        Ok(v) => serde_json::from_value(v.clone())
-            .unwrap_or_else(|e| panic!("{endpoint} answered {v}: {e}")),
-        Err(e) => panic!("{endpoint} with {body} failed: {e:?}"),
-    }
-}
-
-/// Like [`call_raw`], insisting on failure.
-async fn refused(
-    server: &TestServer,
-    session: Option<&str>,
-    endpoint: &str,
-    body: Value,
-) -> ApiError {
-    match call_raw(server, session, endpoint, body.clone()).await {
-        Ok(v) => panic!("{endpoint} with {body} should have failed, answered {v}"),
-        Err(e) => e,
     }
 }
 

@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+use app::api::ApiError;
 use app::model::{ChatId, ChatSummary, Me, Started, StoredEvent};
 use app::protocol::{ClientFrame, ErrorCode, ServerFrame, VisitorAuth};
 use app::rules::{Author, Event};
@@ -12,6 +13,8 @@ use app::server::service::AddStaff;
 use app::server::Service;
 use futures::{SinkExt, StreamExt};
 use leptos::config::LeptosOptions;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -642,4 +645,61 @@ pub fn assert_strictly_increasing(what: &str, seqs: &[i64]) {
 
 pub fn seqs(events: &[StoredEvent]) -> Vec<i64> {
     events.iter().map(|e| e.seq).collect()
+}
+
+/// Posts JSON to `/api/<endpoint>`; the answer as a value, or the server's error.
+pub async fn call_raw(
+    server: &TestServer,
+    session: Option<&str>,
+    endpoint: &str,
+    body: Value,
+) -> Result<Value, ApiError> {
+    let mut req = server
+        .http()
+        .post(server.url(&format!("/api/{endpoint}")))
+        .json(&body);
+    if let Some(session) = session {
+        req = req.header(reqwest::header::COOKIE, format!("hd_session={session}"));
+    }
+    let res = req
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("POST /api/{endpoint}: {e}"));
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    if status.is_success() {
+        Ok(serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{endpoint} answered {text:?}: {e}")))
+    } else {
+        Err(serde_json::from_str(&text).unwrap_or_else(|e| {
+            panic!("{endpoint} failed with {status} and an unreadable error {text:?}: {e}")
+        }))
+    }
+}
+
+/// Like [`call_raw`] as this signed-in staff member, insisting on success.
+pub async fn call<T: DeserializeOwned>(
+    server: &TestServer,
+    session: &str,
+    endpoint: &str,
+    body: Value,
+) -> T {
+    match call_raw(server, Some(session), endpoint, body.clone()).await {
+        Ok(v) => serde_json::from_value(v.clone())
+            .unwrap_or_else(|e| panic!("{endpoint} answered {v}: {e}")),
+        Err(e) => panic!("{endpoint} with {body} failed: {e:?}"),
+    }
+}
+
+/// Like [`call_raw`], insisting on failure.
+pub async fn refused(
+    server: &TestServer,
+    session: Option<&str>,
+    endpoint: &str,
+    body: Value,
+) -> ApiError {
+    match call_raw(server, session, endpoint, body.clone()).await {
+        Ok(v) => panic!("{endpoint} with {body} should have failed, answered {v}"),
+        Err(e) => e,
+    }
 }

@@ -71,6 +71,7 @@ pub struct AddStaff {
 }
 
 mod admin;
+mod articles;
 mod tickets;
 
 pub const MIN_PASSWORD_CHARS: usize = 8;
