@@ -17,7 +17,7 @@ pub async fn articles() -> Result<Vec<ArticleSummary>, ApiError> {
     Ok(ssr::service()?.articles().await?)
 }
 
-#[server(endpoint = "article", input = Json)]
+#[server(endpoint = "get_article", input = Json)]
 pub async fn get_article(id: i64) -> Result<Article, ApiError> {
     ssr::require_staff().await?;
     Ok(ssr::service()?.article(id).await?)
@@ -39,14 +39,14 @@ pub async fn search_articles(query: String, drafts: bool) -> Result<Vec<ArticleH
 }
 
 /// A published article as the text of one chat message, with its public page.
-#[server(endpoint = "chat_article", input = Json)]
+#[server(endpoint = "article_for_chat", input = Json)]
 pub async fn article_for_chat(id: i64) -> Result<ChatArticle, ApiError> {
     ssr::require_staff().await?;
     Ok(ssr::service()?.chat_article(id).await?)
 }
 
 /// The public page of a published article, for anyone; drafts are not found.
-#[server(endpoint = "public_article", input = Json)]
+#[server(endpoint = "kb_article", input = Json)]
 pub async fn kb_article(slug: String) -> Result<PublicArticle, ApiError> {
     Ok(ssr::service()?.public_article(&slug).await?)
 }

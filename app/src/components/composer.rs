@@ -12,8 +12,14 @@ pub fn Composer(
     /// Told when this user starts typing (at most every few seconds) and when they send.
     #[prop(optional)]
     on_typing: Option<Callback<bool>>,
+    /// The message being written, when the page puts text into it too (the console's tools).
+    #[prop(optional)]
+    draft: Option<RwSignal<String>>,
+    /// Tools shown above the message box (the console's `Solution articles`).
+    #[prop(optional, into)]
+    tools: Option<ViewFn>,
 ) -> impl IntoView {
-    let text = RwSignal::new(String::new());
+    let text = draft.unwrap_or_else(|| RwSignal::new(String::new()));
     let last_typing = StoredValue::new(0f64);
     let typed = move || {
         let Some(cb) = on_typing else { return };
@@ -46,6 +52,7 @@ pub fn Composer(
             ev.prevent_default();
             submit();
         }>
+            {tools.map(|tools| view! { <div class="composer-tools">{tools.run()}</div> })}
             <label class="sr-only" for="composer-message">"Message"</label>
             <textarea
                 id="composer-message"

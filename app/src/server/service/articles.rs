@@ -205,7 +205,10 @@ mod tests {
     fn long_text_is_cut_at_a_paragraph_or_word() {
         assert_eq!(cut("short", 10), "short");
         assert_eq!(cut("one two three four", 12), "one two…");
-        assert_eq!(cut("first paragraph\n\nsecond para", 25), "first paragraph…");
+        assert_eq!(
+            cut("first paragraph\n\nsecond para", 25),
+            "first paragraph…"
+        );
         assert_eq!(cut("abcdefghij", 4), "abcd…");
         assert_eq!(cut("ééééé", 3), "ééé…");
     }
