@@ -67,7 +67,7 @@ fn Table(articles: Vec<ArticleSummary>) -> impl IntoView {
         return view! { <p class="empty">"No articles yet."</p> }.into_any();
     }
     view! {
-        <table class="article-table">
+        <table class="ticket-table article-table">
             <thead><tr><th>"Title"</th><th>"State"</th><th>"Updated"</th></tr></thead>
             <tbody>
                 {articles.into_iter().map(|a| view! {
