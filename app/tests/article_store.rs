@@ -4,7 +4,7 @@
 
 #![cfg(feature = "ssr")]
 
-use app::article::{search_words, ArticleHit, ArticleInput};
+use app::article::{search_words, ArticleHit, ArticleInput, Piece};
 use app::server::article_store::ArticleSearch;
 use app::server::store::{NewStaff, Store, StoreError};
 use std::sync::Arc;
@@ -117,25 +117,22 @@ pub mod suite {
         assert!(search(&store, "passwordx", false).await.is_empty());
     }
 
+    /// The marked runs of a title or snippet.
+    fn marks(pieces: &[Piece]) -> Vec<&str> {
+        pieces
+            .iter()
+            .filter(|p| p.hit)
+            .map(|p| p.text.as_str())
+            .collect()
+    }
+
     pub async fn matched_words_are_marked(store: Arc<dyn Store>) {
         three(&store).await;
         let hits = search(&store, "securi", false).await;
         assert_eq!(titles(&hits), ["Password reset"]);
-        let marked: Vec<&str> = hits[0]
-            .snippet
-            .iter()
-            .filter(|p| p.hit)
-            .map(|p| p.text.as_str())
-            .collect();
-        assert_eq!(marked, ["Security"]);
+        assert_eq!(marks(&hits[0].snippet), ["Security"]);
         let hits = search(&store, "passw", false).await;
-        let title_marks: Vec<&str> = hits[0]
-            .title
-            .iter()
-            .filter(|p| p.hit)
-            .map(|p| p.text.as_str())
-            .collect();
-        assert_eq!(title_marks, ["Password"]);
+        assert_eq!(marks(&hits[0].title), ["Password"]);
     }
 
     pub async fn drafts_are_found_only_when_asked(store: Arc<dyn Store>) {

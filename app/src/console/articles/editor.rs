@@ -110,34 +110,13 @@ fn Form(article: Option<Article>, saved: RwSignal<Option<String>>) -> impl IntoV
     view! {
         <h1>{if id.is_some() { "Edit article" } else { "New article" }}</h1>
         <form class="article-form" on:submit=submit>
-            <div class="field" class:invalid=move || field_error("title").is_some()>
-                <label for="article-title">"Title"</label>
-                <input id="article-title" maxlength=MAX_TITLE_CHARS.to_string() required
-                    aria-invalid=move || field_error("title").is_some().to_string()
-                    aria-describedby="article-title-error"
-                    prop:value=move || title.get()
-                    on:input=move |ev| title.set(event_target_value(&ev))/>
-                <p class="field-error" id="article-title-error">{move || field_error("title")}</p>
-            </div>
-            <div class="field" class:invalid=move || field_error("keywords").is_some()>
-                <label for="article-keywords">"Keywords"</label>
-                <input id="article-keywords" maxlength=MAX_KEYWORDS_CHARS.to_string()
-                    placeholder="Words people search with, separated by spaces"
-                    aria-invalid=move || field_error("keywords").is_some().to_string()
-                    aria-describedby="article-keywords-error"
-                    prop:value=move || keywords.get()
-                    on:input=move |ev| keywords.set(event_target_value(&ev))/>
-                <p class="field-error" id="article-keywords-error">{move || field_error("keywords")}</p>
-            </div>
-            <div class="field" class:invalid=move || field_error("body").is_some()>
-                <label for="article-body">"Text (Markdown)"</label>
-                <textarea id="article-body" rows="16" maxlength=MAX_BODY_CHARS.to_string()
-                    aria-invalid=move || field_error("body").is_some().to_string()
-                    aria-describedby="article-body-error"
-                    prop:value=move || body.get()
-                    on:input=move |ev| body.set(event_target_value(&ev))></textarea>
-                <p class="field-error" id="article-body-error">{move || field_error("body")}</p>
-            </div>
+            <TextField name="title" label="Title" value=title max=MAX_TITLE_CHARS
+                error=Signal::derive(move || field_error("title"))/>
+            <TextField name="keywords" label="Keywords" value=keywords max=MAX_KEYWORDS_CHARS
+                placeholder="Words people search with, separated by spaces"
+                error=Signal::derive(move || field_error("keywords"))/>
+            <TextField name="body" label="Text (Markdown)" value=body max=MAX_BODY_CHARS multiline=true
+                error=Signal::derive(move || field_error("body"))/>
             <label class="pick">
                 <input type="checkbox" prop:checked=move || published.get()
                     on:change=move |ev| published.set(event_target_checked(&ev))/>
@@ -154,5 +133,44 @@ fn Form(article: Option<Article>, saved: RwSignal<Option<String>>) -> impl IntoV
                 <a href=a.path() target="_blank" rel="noopener">{a.path()}</a>
             </p>
         })}
+    }
+}
+
+/// A labelled text field with the server's error for it underneath.
+#[component]
+fn TextField(
+    name: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    max: usize,
+    error: Signal<Option<String>>,
+    #[prop(optional)] placeholder: &'static str,
+    #[prop(optional)] multiline: bool,
+) -> impl IntoView {
+    let id = format!("article-{name}");
+    let error_id = format!("{id}-error");
+    let invalid = move || error.with(Option::is_some).to_string();
+    let set = move |ev: leptos::ev::Event| value.set(event_target_value(&ev));
+    let input = if multiline {
+        view! {
+            <textarea id=id.clone() rows="16" maxlength=max.to_string() placeholder=placeholder
+                aria-invalid=invalid aria-describedby=error_id.clone()
+                prop:value=move || value.get() on:input=set></textarea>
+        }
+        .into_any()
+    } else {
+        view! {
+            <input id=id.clone() maxlength=max.to_string() placeholder=placeholder
+                aria-invalid=invalid aria-describedby=error_id.clone()
+                prop:value=move || value.get() on:input=set/>
+        }
+        .into_any()
+    };
+    view! {
+        <div class="field" class:invalid=move || error.with(Option::is_some)>
+            <label for=id>{label}</label>
+            {input}
+            <p class="field-error" id=error_id>{move || error.get()}</p>
+        </div>
     }
 }
