@@ -48,6 +48,7 @@ pub mod suite {
         store
             .search_articles(&ArticleSearch {
                 words: &words,
+                prefix: true,
                 drafts,
                 limit: 20,
             })
@@ -115,6 +116,17 @@ pub mod suite {
         // Only the last word is a prefix; the others must be whole words.
         assert!(search(&store, "pass reset", false).await.is_empty());
         assert!(search(&store, "passwordx", false).await.is_empty());
+        let whole = vec!["passw".to_string()];
+        let found = store
+            .search_articles(&ArticleSearch {
+                words: &whole,
+                prefix: false,
+                drafts: true,
+                limit: 20,
+            })
+            .await
+            .unwrap();
+        assert!(found.is_empty(), "without prefix, only whole words match");
     }
 
     /// The marked runs of a title or snippet.
@@ -183,6 +195,7 @@ pub mod suite {
         store
             .search_articles(&ArticleSearch {
                 words: &words,
+                prefix: true,
                 drafts: true,
                 limit: 20,
             })

@@ -189,6 +189,9 @@ async fn staff_search_ranks_prefixes_and_survives_any_query() {
         titles(&k.search("passw", false).await),
         ["Password reset", "Mail setup"]
     );
+    // Too short to be taken as the start of a word: only the whole word "pa" would match.
+    assert!(k.search("pa", false).await.is_empty());
+    assert_eq!(k.search("pas", false).await.len(), 2);
     let with_drafts = titles(&k.search("Passw", true).await);
     assert_eq!(with_drafts.len(), 3);
     assert!(with_drafts.contains(&"Password policy".to_string()));

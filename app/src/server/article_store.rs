@@ -9,8 +9,10 @@ use async_trait::async_trait;
 
 /// A search as the service hands it over.
 pub struct ArticleSearch<'a> {
-    /// Lower-case words; all must match (title, keywords or body), the last as a prefix.
+    /// Lower-case words; all must match (title, keywords or body).
     pub words: &'a [String],
+    /// The last word may be the start of a longer one.
+    pub prefix: bool,
     pub drafts: bool,
     pub limit: i64,
 }

@@ -14,6 +14,9 @@ use crate::validate::FieldError;
 
 /// Most results one search returns.
 pub const MAX_SEARCH_RESULTS: i64 = 20;
+/// The last word typed is taken as the start of a longer one from this length on: shorter
+/// prefixes match most of a large knowledge base, and ranking all of it takes too long.
+pub const MIN_PREFIX_CHARS: usize = 3;
 /// Room left in a chat message after an article cut to fit, for the link to the rest.
 const LINK_ROOM: usize = 300;
 
@@ -123,6 +126,9 @@ impl Service {
     ) -> Result<Vec<ArticleHit>, ServiceError> {
         let words = article::search_words(query);
         let search = ArticleSearch {
+            prefix: words
+                .last()
+                .is_some_and(|w| w.chars().count() >= MIN_PREFIX_CHARS),
             words: &words,
             drafts,
             limit: MAX_SEARCH_RESULTS,

@@ -42,15 +42,15 @@ fn article_from_row(row: &SqliteRow) -> Result<Article, StoreError> {
 }
 
 /// The FTS5 query for these words: each quoted as a string (quotes inside doubled), all
-/// required, the last one a prefix. Nothing else of FTS5's syntax is ever produced.
-fn fts_query(words: &[String]) -> String {
+/// required, the last one a prefix if asked. Nothing else of FTS5's syntax is ever produced.
+fn fts_query(words: &[String], prefix: bool) -> String {
     let last = words.len().saturating_sub(1);
     words
         .iter()
         .enumerate()
         .map(|(i, w)| {
             let quoted = format!("\"{}\"", w.replace('"', "\"\""));
-            if i == last {
+            if prefix && i == last {
                 quoted + "*"
             } else {
                 quoted
@@ -217,7 +217,7 @@ impl ArticleStore for SqliteStore {
              WHERE articles_fts MATCH ?1 AND (?2 OR a.published) \
              ORDER BY {RANK}, a.id LIMIT ?3"
         ))
-        .bind(fts_query(search.words))
+        .bind(fts_query(search.words, search.prefix))
         .bind(search.drafts)
         .bind(search.limit)
         .fetch_all(&self.read)
@@ -241,14 +241,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn queries_quote_every_word_and_prefix_the_last() {
+    fn queries_quote_every_word_and_may_prefix_the_last() {
         let words = |ws: &[&str]| ws.iter().map(|w| w.to_string()).collect::<Vec<_>>();
         assert_eq!(
-            fts_query(&words(&["reset", "passw"])),
+            fts_query(&words(&["reset", "passw"]), true),
             r#""reset" "passw"*"#
         );
-        assert_eq!(fts_query(&words(&["a\"b"])), r#""a""b"*"#);
-        assert_eq!(fts_query(&[]), "");
+        assert_eq!(
+            fts_query(&words(&["reset", "pa"]), false),
+            r#""reset" "pa""#
+        );
+        assert_eq!(fts_query(&words(&["a\"b"]), true), r#""a""b"*"#);
+        assert_eq!(fts_query(&[], true), "");
     }
 
     #[test]
