@@ -4,8 +4,10 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod article;
 pub mod components;
 pub mod console;
+pub mod kb;
 pub mod model;
 pub mod protocol;
 pub mod routing;
@@ -58,6 +60,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/console/audit") view=console::admin::AuditPage ssr=leptos_router::SsrMode::Async/>
                 <Route path=path!("/console/tickets") view=console::tickets::TicketList/>
                 <Route path=path!("/console/tickets/:number") view=console::tickets::TicketPage/>
+                <Route path=path!("/console/articles") view=console::articles::ArticleList/>
+                <Route path=path!("/console/articles/:id") view=console::articles::ArticleEditor/>
+                <Route path=path!("/kb/:slug") view=kb::KbPage ssr=leptos_router::SsrMode::Async/>
                 <Route path=path!("/widget") view=widget::Widget/>
             </Routes>
         </Router>

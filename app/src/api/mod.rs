@@ -2,6 +2,7 @@
 //! calls the service, and maps its errors to [`ApiError`], which crosses the network intact.
 
 pub mod admin;
+pub mod articles;
 pub mod rating;
 pub mod tickets;
 

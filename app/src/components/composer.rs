@@ -58,8 +58,14 @@ pub fn Composer(
     /// Whether this portal offers the `Emojis` picker (live chat settings).
     #[prop(into)]
     emojis: Signal<bool>,
+    /// The message being written, when the page puts text into it too (the console's tools).
+    #[prop(optional)]
+    draft: Option<RwSignal<String>>,
+    /// Tools shown above the message box (the console's `Solution articles`).
+    #[prop(optional, into)]
+    tools: Option<ViewFn>,
 ) -> impl IntoView {
-    let text = RwSignal::new(String::new());
+    let text = draft.unwrap_or_else(|| RwSignal::new(String::new()));
     let area = NodeRef::<Textarea>::new();
     let picking = RwSignal::new(false);
     // Settings may turn emojis off while the picker is open.
@@ -109,6 +115,7 @@ pub fn Composer(
             ev.prevent_default();
             submit();
         }>
+            {tools.map(|tools| view! { <div class="composer-tools">{tools.run()}</div> })}
             <label class="sr-only" for="composer-message">"Message"</label>
             <textarea
                 id="composer-message"

@@ -1,6 +1,7 @@
 //! One chat in the console: who the visitor is, the conversation, and what I can do in it.
 
 use super::operations::MoreMenu;
+use super::solution_articles::SolutionArticles;
 use crate::api::{self, StaffOp};
 use crate::components::composer::Composer;
 use crate::components::live::Live;
@@ -87,6 +88,7 @@ pub fn ChatPane(live: Live, me: Me, chat_id: i64) -> impl IntoView {
     };
 
     let typing = move || live.typing_in(chat_id);
+    let draft = RwSignal::new(String::new());
     view! {
         <section class="chat" aria-label="Chat">
             <div class="chat-top">
@@ -104,7 +106,8 @@ pub fn ChatPane(live: Live, me: Me, chat_id: i64) -> impl IntoView {
                 }}
             </p>
             <Composer on_send=Callback::new(move |body| live.send(chat_id, body)) blocked
-                on_typing=Callback::new(move |t| live.set_typing(chat_id, t)) emojis=live.emojis/>
+                on_typing=Callback::new(move |t| live.set_typing(chat_id, t)) emojis=live.emojis
+                draft tools=move || view! { <SolutionArticles draft/> }/>
         </section>
     }
 }

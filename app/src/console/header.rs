@@ -78,6 +78,7 @@ pub fn Header(
             <nav class="sections" aria-label="Console">
                 <a href="/console">"Chats"</a>
                 <a href="/console/tickets" rel="external">"Tickets"</a>
+                <a href="/console/articles" rel="external">"Articles"</a>
                 {admin.then(|| view! {
                     <a href="/console/team">"Team"</a>
                     <a href="/console/automation">"Automation"</a>

@@ -1,11 +1,13 @@
 //! The staff console at `/console`: chats on the left, the selected chat in the centre.
 
 pub mod admin;
+pub mod articles;
 mod chat_list;
 mod chat_pane;
 mod header;
 mod login;
 mod operations;
+mod solution_articles;
 pub mod tickets;
 
 pub use header::Header;

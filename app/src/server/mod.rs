@@ -1,9 +1,11 @@
-//! Server-only code: storage, the live hub, the chat service and staff auth.
+//! Server-only code: storage, the live hub, the chat service, staff auth and Markdown.
 
 pub mod admin_store;
+pub mod article_store;
 pub mod auth;
 pub mod hub;
 pub mod mail;
+pub mod markdown;
 pub mod service;
 pub mod sqlite;
 pub mod store;

@@ -56,7 +56,14 @@ pub struct Applied {
 pub type Decide<'a> = dyn Fn(&ChatState) -> Result<Vec<Event>, Refusal> + Send + Sync + 'a;
 
 #[async_trait]
-pub trait Store: AdminStore + super::ticket_store::TicketStore + Send + Sync + 'static {
+pub trait Store:
+    AdminStore
+    + super::article_store::ArticleStore
+    + super::ticket_store::TicketStore
+    + Send
+    + Sync
+    + 'static
+{
     async fn add_department(&self, name: &str, now: Millis) -> Result<Department, StoreError>;
     async fn departments(&self) -> Result<Vec<Department>, StoreError>;
     async fn department(&self, id: i64) -> Result<Option<Department>, StoreError>;

@@ -53,7 +53,7 @@ pub(crate) fn staff_of(res: LocalResource<Result<Vec<StaffRef>, ApiError>>) -> V
 
 /// A signed-in staff page with the console header; sends anyone else to the sign-in page.
 #[component]
-fn StaffPage(title: &'static str, page: fn(Me) -> AnyView) -> impl IntoView {
+pub(crate) fn StaffPage(title: &'static str, page: fn(Me) -> AnyView) -> impl IntoView {
     let me = Resource::new(|| (), |_| api::whoami());
     view! {
         <leptos_meta::Title text=title/>

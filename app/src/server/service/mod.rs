@@ -71,6 +71,7 @@ pub struct AddStaff {
 }
 
 mod admin;
+mod articles;
 mod rating;
 mod tickets;
 

@@ -17,6 +17,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 mod admin;
+mod articles;
 mod tickets;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");

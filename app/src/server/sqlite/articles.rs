@@ -1,0 +1,272 @@
+//! SQLite side of [`ArticleStore`]: the articles table and its FTS5 index (migration 0005).
+
+use super::SqliteStore;
+use crate::article::{Article, ArticleHit, ArticleInput, ArticleSummary, Piece};
+use crate::rules::{Millis, StaffId, StaffRef};
+use crate::server::article_store::{ArticleSearch, ArticleStore};
+use crate::server::store::StoreError;
+use async_trait::async_trait;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection};
+
+const ARTICLE_COLUMNS: &str = "SELECT a.id, a.slug, a.title, a.body, a.keywords, a.published, \
+     a.updated_at, a.updated_by, s.name AS updated_by_name \
+     FROM articles a LEFT JOIN staff s ON s.id = a.updated_by";
+
+/// Where `highlight()` and `snippet()` open and close a matched word. Control characters, which
+/// the service keeps out of stored text, so they cannot be forged by an article.
+const MARK_START: char = '\u{2}';
+const MARK_END: char = '\u{3}';
+
+/// Title above keywords above body, in the FTS table's column order.
+const RANK: &str = "bm25(articles_fts, 10.0, 4.0, 1.0)";
+
+fn article_from_row(row: &SqliteRow) -> Result<Article, StoreError> {
+    let updated_by = match row.try_get::<Option<i64>, _>("updated_by")? {
+        Some(id) => Some(StaffRef {
+            id,
+            name: row.try_get("updated_by_name")?,
+        }),
+        None => None,
+    };
+    Ok(Article {
+        id: row.try_get("id")?,
+        slug: row.try_get("slug")?,
+        title: row.try_get("title")?,
+        body: row.try_get("body")?,
+        keywords: row.try_get("keywords")?,
+        published: row.try_get("published")?,
+        updated_at: row.try_get("updated_at")?,
+        updated_by,
+    })
+}
+
+/// The FTS5 query for these words: each quoted as a string (quotes inside doubled), all
+/// required, the last one a prefix if asked. Nothing else of FTS5's syntax is ever produced.
+fn fts_query(words: &[String], prefix: bool) -> String {
+    let last = words.len().saturating_sub(1);
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let quoted = format!("\"{}\"", w.replace('"', "\"\""));
+            if prefix && i == last {
+                quoted + "*"
+            } else {
+                quoted
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Splits text marked by `highlight()` / `snippet()` into plain and matched runs.
+fn pieces(marked: &str) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut hit = false;
+    for (i, part) in marked.split([MARK_START, MARK_END]).enumerate() {
+        if i > 0 {
+            hit = !hit;
+        }
+        if !part.is_empty() {
+            out.push(Piece {
+                text: part.to_string(),
+                hit,
+            });
+        }
+    }
+    out
+}
+
+async fn article_in(conn: &mut SqliteConnection, id: i64) -> Result<Article, StoreError> {
+    let row = sqlx::query(&format!("{ARTICLE_COLUMNS} WHERE a.id = ?"))
+        .bind(id)
+        .fetch_one(conn)
+        .await?;
+    article_from_row(&row)
+}
+
+/// `slug`, or the first of `slug-2`, `slug-3`… that no article has.
+async fn free_slug(conn: &mut SqliteConnection, slug: &str) -> Result<String, StoreError> {
+    let taken: Vec<String> = sqlx::query_scalar(
+        "SELECT slug FROM articles WHERE slug = ?1 OR slug GLOB ?1 || '-[0-9]*'",
+    )
+    .bind(slug)
+    .fetch_all(conn)
+    .await?;
+    if !taken.iter().any(|s| s == slug) {
+        return Ok(slug.to_string());
+    }
+    let n = (2..)
+        .find(|n| !taken.contains(&format!("{slug}-{n}")))
+        .expect("a free number");
+    Ok(format!("{slug}-{n}"))
+}
+
+#[async_trait]
+impl ArticleStore for SqliteStore {
+    async fn add_article(
+        &self,
+        input: &ArticleInput,
+        slug: &str,
+        by: StaffId,
+        now: Millis,
+    ) -> Result<Article, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let slug = free_slug(&mut tx, slug).await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO articles (slug, title, body, keywords, published, created_at, updated_at, updated_by) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&slug)
+        .bind(&input.title)
+        .bind(&input.body)
+        .bind(&input.keywords)
+        .bind(input.published)
+        .bind(now)
+        .bind(now)
+        .bind(by)
+        .fetch_one(&mut *tx)
+        .await?;
+        let article = article_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(article)
+    }
+
+    async fn update_article(
+        &self,
+        id: i64,
+        input: &ArticleInput,
+        by: StaffId,
+        now: Millis,
+    ) -> Result<Article, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let done = sqlx::query(
+            "UPDATE articles SET title = ?, body = ?, keywords = ?, published = ?, \
+             updated_at = ?, updated_by = ? WHERE id = ?",
+        )
+        .bind(&input.title)
+        .bind(&input.body)
+        .bind(&input.keywords)
+        .bind(input.published)
+        .bind(now)
+        .bind(by)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let article = article_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(article)
+    }
+
+    async fn article(&self, id: i64) -> Result<Option<Article>, StoreError> {
+        sqlx::query(&format!("{ARTICLE_COLUMNS} WHERE a.id = ?"))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?
+            .as_ref()
+            .map(article_from_row)
+            .transpose()
+    }
+
+    async fn article_by_slug(&self, slug: &str) -> Result<Option<Article>, StoreError> {
+        sqlx::query(&format!("{ARTICLE_COLUMNS} WHERE a.slug = ?"))
+            .bind(slug)
+            .fetch_optional(&self.read)
+            .await?
+            .as_ref()
+            .map(article_from_row)
+            .transpose()
+    }
+
+    async fn articles(&self) -> Result<Vec<ArticleSummary>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, slug, title, published, updated_at FROM articles \
+             ORDER BY updated_at DESC, id DESC",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ArticleSummary {
+                    id: r.try_get("id")?,
+                    slug: r.try_get("slug")?,
+                    title: r.try_get("title")?,
+                    published: r.try_get("published")?,
+                    updated_at: r.try_get("updated_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn search_articles(
+        &self,
+        search: &ArticleSearch<'_>,
+    ) -> Result<Vec<ArticleHit>, StoreError> {
+        if search.words.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(&format!(
+            "SELECT a.id, a.slug, a.published, \
+             highlight(articles_fts, 0, char(2), char(3)) AS title, \
+             snippet(articles_fts, 2, char(2), char(3), '…', 24) AS snippet \
+             FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid \
+             WHERE articles_fts MATCH ?1 AND (?2 OR a.published) \
+             ORDER BY {RANK}, a.id LIMIT ?3"
+        ))
+        .bind(fts_query(search.words, search.prefix))
+        .bind(search.drafts)
+        .bind(search.limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ArticleHit {
+                    id: r.try_get("id")?,
+                    slug: r.try_get("slug")?,
+                    published: r.try_get("published")?,
+                    title: pieces(r.try_get("title")?),
+                    snippet: pieces(r.try_get("snippet")?),
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_quote_every_word_and_may_prefix_the_last() {
+        let words = |ws: &[&str]| ws.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            fts_query(&words(&["reset", "passw"]), true),
+            r#""reset" "passw"*"#
+        );
+        assert_eq!(
+            fts_query(&words(&["reset", "pa"]), false),
+            r#""reset" "pa""#
+        );
+        assert_eq!(fts_query(&words(&["a\"b"]), true), r#""a""b"*"#);
+        assert_eq!(fts_query(&[], true), "");
+    }
+
+    #[test]
+    fn marked_text_becomes_pieces() {
+        let p = pieces("Reset your \u{2}pass\u{3}word \u{2}now\u{3}");
+        let got: Vec<(&str, bool)> = p.iter().map(|p| (p.text.as_str(), p.hit)).collect();
+        assert_eq!(
+            got,
+            [
+                ("Reset your ", false),
+                ("pass", true),
+                ("word ", false),
+                ("now", true)
+            ]
+        );
+    }
+}
