@@ -1,8 +1,10 @@
 //! The solution article storage suite: every [`Store`] backend must pass it. As in `store.rs`,
 //! the checks are functions of an `Arc<dyn Store>` on an empty database; the bottom of this file
-//! runs them against a fresh SQLite file each.
+//! runs them against a fresh SQLite file and a fresh PostgreSQL database each.
 
 #![cfg(feature = "ssr")]
+
+mod common;
 
 use app::article::{search_words, ArticleHit, ArticleInput, Piece};
 use app::server::article_store::ArticleSearch;
@@ -302,4 +304,31 @@ mod sqlite {
         edits_keep_the_index_and_the_slug,
         slugs_are_unique,
     );
+}
+
+mod postgres {
+    use super::*;
+    use app::server::postgres::PgStore;
+
+    macro_rules! run {
+        ($($name:ident),* $(,)?) => {$(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let db = common::PgDatabase::create().await;
+                let store = PgStore::open(&db.url).await.expect("open PostgreSQL");
+                suite::$name(Arc::new(store)).await;
+                db.drop_now().await;
+            }
+        )*};
+    }
+
+    run!(
+        title_matches_rank_above_keywords_above_body,
+        the_last_word_is_a_prefix,
+        matched_words_are_marked,
+        drafts_are_found_only_when_asked,
+        hostile_queries_are_only_words,
+        edits_keep_the_index_and_the_slug,
+        slugs_are_unique,
+        );
 }

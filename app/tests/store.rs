@@ -1,10 +1,12 @@
 //! The storage suite: every [`Store`] backend must pass it (DESIGN.md §8).
 //!
 //! The checks live in `suite`, as functions of an `Arc<dyn Store>` on an empty database, so that a
-//! PostgreSQL backend can run the very same ones; the bottom of this file runs them against a
-//! fresh SQLite file each.
+//! PostgreSQL backend runs the very same ones; the bottom of this file runs them against a fresh
+//! SQLite file and a fresh PostgreSQL database each.
 
 #![cfg(feature = "ssr")]
+
+mod common;
 
 use app::model::{ChatSummary, Visitor};
 use app::routing::Route;
@@ -793,5 +795,52 @@ mod sqlite {
             store.department(id).await.unwrap().map(|d| d.name),
             Some("Sales".into())
         );
+    }
+}
+
+mod postgres {
+    use super::*;
+    use app::server::postgres::PgStore;
+
+    macro_rules! run {
+        ($($name:ident),* $(,)?) => {$(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let db = common::PgDatabase::create().await;
+                let store = PgStore::open(&db.url).await.expect("open PostgreSQL");
+                suite::$name(Arc::new(store)).await;
+                db.drop_now().await;
+            }
+        )*};
+    }
+
+    run!(
+        departments,
+        staff_accounts,
+        sessions,
+        chats_and_audiences,
+        apply_stores_and_refuses,
+        actor_only_events_change_state_but_are_not_stored,
+        concurrent_accepts_leave_one_owner,
+        concurrent_takes_leave_one_owner,
+        open_chats_leave_out_ended_ones,
+        offers_are_recorded,
+        );
+
+    /// Reopening runs no migration twice.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reopening_keeps_the_data() {
+        let db = common::PgDatabase::create().await;
+        let id = {
+            let store = PgStore::open(&db.url).await.unwrap();
+            store.add_department("Sales", NOW).await.unwrap().id
+        };
+        let store = PgStore::open(&db.url).await.unwrap();
+        assert_eq!(
+            store.department(id).await.unwrap().map(|d| d.name),
+            Some("Sales".into())
+        );
+        drop(store);
+        db.drop_now().await;
     }
 }

@@ -6,6 +6,8 @@ pub mod auth;
 pub mod hub;
 pub mod mail;
 pub mod markdown;
+pub mod postgres;
+pub mod rows;
 pub mod service;
 pub mod sqlite;
 pub mod store;

@@ -1,0 +1,461 @@
+//! Rows as both databases return them, and how they become the shared types. `FromRow` is
+//! derived generically over the database, so each backend keeps only its SQL.
+
+use super::store::StoreError;
+use crate::article::{Article, ArticleSummary, Piece};
+use crate::model::{AuditEntry, ChatSummary, Department, Me, StaffEntry, StoredEvent, Visitor};
+use crate::routing::{Matching, Rule};
+use crate::rules::{Millis, StaffRef};
+use crate::ticket::{HistoryEntry, MailItem, MailState, Requester, TicketStatus, TicketSummary};
+use sqlx::FromRow;
+
+/// Columns every chat query selects (`c` = chats, `d` = its department).
+pub const CHAT_COLUMNS: &str = "SELECT c.id, c.visitor_name, c.visitor_email, c.question, \
+     c.department_id, d.name AS department_name, c.page_url, c.state, c.last_seq, c.version, \
+     c.created_at, c.route, c.offered_to, \
+     (SELECT t.id FROM tickets t WHERE t.chat_id = c.id) AS ticket_number FROM chats c LEFT JOIN departments d ON d.id = c.department_id";
+
+pub const TICKET_COLUMNS: &str = "SELECT t.id, t.chat_id, t.subject, t.status, t.requester_name, \
+     t.requester_email, t.department_id, d.name AS department_name, t.assignee_id, \
+     s.name AS assignee_name, t.created_at, t.updated_at FROM tickets t \
+     LEFT JOIN departments d ON d.id = t.department_id LEFT JOIN staff s ON s.id = t.assignee_id";
+
+pub const ARTICLE_COLUMNS: &str = "SELECT a.id, a.slug, a.title, a.body, a.keywords, a.published, \
+     a.updated_at, a.updated_by, s.name AS updated_by_name \
+     FROM articles a LEFT JOIN staff s ON s.id = a.updated_by";
+
+pub const RULE_COLUMNS: &str =
+    "SELECT id, name, position, enabled, matching, conditions, action FROM routing_rules";
+
+fn department(id: Option<i64>, name: Option<String>) -> Option<Department> {
+    Some(Department {
+        id: id?,
+        name: name.unwrap_or_default(),
+    })
+}
+
+fn staff_ref(id: Option<i64>, name: Option<String>) -> Option<StaffRef> {
+    Some(StaffRef {
+        id: id?,
+        name: name.unwrap_or_default(),
+    })
+}
+
+#[derive(FromRow)]
+pub struct ChatRow {
+    id: i64,
+    visitor_name: String,
+    visitor_email: String,
+    question: String,
+    department_id: Option<i64>,
+    department_name: Option<String>,
+    page_url: Option<String>,
+    state: String,
+    last_seq: i64,
+    version: i64,
+    created_at: Millis,
+    route: String,
+    offered_to: Option<i64>,
+    ticket_number: Option<i64>,
+}
+
+impl TryFrom<ChatRow> for ChatSummary {
+    type Error = StoreError;
+    fn try_from(r: ChatRow) -> Result<Self, StoreError> {
+        Ok(ChatSummary {
+            id: r.id,
+            visitor: Visitor {
+                name: r.visitor_name,
+                email: r.visitor_email,
+                question: r.question,
+                department: department(r.department_id, r.department_name),
+                page_url: r.page_url,
+            },
+            created_at: r.created_at,
+            last_seq: r.last_seq,
+            version: r.version,
+            state: serde_json::from_str(&r.state)?,
+            route: serde_json::from_str(&r.route)?,
+            offered_to: r.offered_to,
+            queue_position: None,
+            ticket_number: r.ticket_number,
+        })
+    }
+}
+
+#[derive(FromRow)]
+pub struct EventRow {
+    seq: i64,
+    at: Millis,
+    client_id: Option<String>,
+    event: String,
+}
+
+impl TryFrom<EventRow> for StoredEvent {
+    type Error = StoreError;
+    fn try_from(r: EventRow) -> Result<Self, StoreError> {
+        Ok(StoredEvent {
+            seq: r.seq,
+            at: r.at,
+            client_id: r.client_id,
+            event: serde_json::from_str(&r.event)?,
+        })
+    }
+}
+
+#[derive(FromRow)]
+pub struct MeRow {
+    id: i64,
+    name: String,
+    email: String,
+    is_admin: bool,
+}
+
+impl From<MeRow> for Me {
+    fn from(r: MeRow) -> Self {
+        Me {
+            id: r.id,
+            name: r.name,
+            email: r.email,
+            is_admin: r.is_admin,
+        }
+    }
+}
+
+/// A staff member with their departments as comma-separated ids (one query, no N+1).
+#[derive(FromRow)]
+pub struct StaffRow {
+    id: i64,
+    name: String,
+    email: String,
+    is_admin: bool,
+    status: String,
+    departments: Option<String>,
+}
+
+impl From<StaffRow> for StaffEntry {
+    fn from(r: StaffRow) -> Self {
+        let status = crate::model::Status::parse(&r.status).unwrap_or(crate::model::Status::Offline);
+        let mut departments: Vec<i64> = r
+            .departments
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|d| d.parse().ok())
+            .collect();
+        departments.sort_unstable();
+        StaffEntry {
+            id: r.id,
+            name: r.name,
+            email: r.email,
+            is_admin: r.is_admin,
+            departments,
+            status,
+            presence: status,
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub struct RuleRow {
+    id: i64,
+    name: String,
+    position: i64,
+    enabled: bool,
+    matching: String,
+    conditions: String,
+    action: String,
+}
+
+impl TryFrom<RuleRow> for Rule {
+    type Error = StoreError;
+    fn try_from(r: RuleRow) -> Result<Self, StoreError> {
+        Ok(Rule {
+            id: r.id,
+            name: r.name,
+            position: r.position,
+            enabled: r.enabled,
+            matching: match r.matching.as_str() {
+                "any" => Matching::Any,
+                _ => Matching::All,
+            },
+            conditions: serde_json::from_str(&r.conditions)?,
+            action: serde_json::from_str(&r.action)?,
+        })
+    }
+}
+
+pub fn matching_name(m: Matching) -> &'static str {
+    match m {
+        Matching::All => "all",
+        Matching::Any => "any",
+    }
+}
+
+#[derive(FromRow)]
+pub struct AuditRow {
+    id: i64,
+    at: Millis,
+    staff_id: Option<i64>,
+    staff_name: String,
+    chat_id: Option<i64>,
+    op: String,
+    detail: String,
+}
+
+impl From<AuditRow> for AuditEntry {
+    fn from(r: AuditRow) -> Self {
+        AuditEntry {
+            id: r.id,
+            at: r.at,
+            staff_id: r.staff_id,
+            staff_name: r.staff_name,
+            chat_id: r.chat_id,
+            op: r.op,
+            detail: r.detail,
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub struct TicketRow {
+    id: i64,
+    chat_id: Option<i64>,
+    subject: String,
+    status: String,
+    requester_name: String,
+    requester_email: String,
+    department_id: Option<i64>,
+    department_name: Option<String>,
+    assignee_id: Option<i64>,
+    assignee_name: Option<String>,
+    created_at: Millis,
+    updated_at: Millis,
+}
+
+impl TryFrom<TicketRow> for TicketSummary {
+    type Error = StoreError;
+    fn try_from(r: TicketRow) -> Result<Self, StoreError> {
+        Ok(TicketSummary {
+            number: r.id,
+            subject: r.subject,
+            requester: Requester {
+                name: r.requester_name,
+                email: r.requester_email,
+            },
+            status: TicketStatus::parse(&r.status)
+                .ok_or_else(|| StoreError::Db(format!("unknown ticket status {:?}", r.status)))?,
+            assignee: staff_ref(r.assignee_id, r.assignee_name),
+            department: department(r.department_id, r.department_name),
+            chat_id: r.chat_id,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+#[derive(FromRow)]
+pub struct HistoryRow {
+    at: Millis,
+    actor: String,
+    what: String,
+}
+
+impl From<HistoryRow> for HistoryEntry {
+    fn from(r: HistoryRow) -> Self {
+        HistoryEntry {
+            at: r.at,
+            actor: r.actor,
+            what: r.what,
+        }
+    }
+}
+
+/// An outbox row as the ticket page shows it.
+#[derive(FromRow)]
+pub struct MailRow {
+    id: i64,
+    to_email: String,
+    status: String,
+    attempts: i64,
+    next_attempt_at: Millis,
+    last_error: Option<String>,
+    path: Option<String>,
+    created_at: Millis,
+    done_at: Option<Millis>,
+}
+
+pub const MAIL_COLUMNS: &str = "SELECT id, to_email, status, attempts, next_attempt_at, \
+     last_error, path, created_at, done_at FROM outbox";
+
+impl TryFrom<MailRow> for MailItem {
+    type Error = StoreError;
+    fn try_from(r: MailRow) -> Result<Self, StoreError> {
+        let state = match r.status.as_str() {
+            "queued" => MailState::Queued {
+                attempts: r.attempts.max(0) as u32,
+                last_error: r.last_error,
+                next_attempt_at: r.next_attempt_at,
+            },
+            "sent" => MailState::Sent {
+                at: r.done_at.unwrap_or_default(),
+            },
+            "failed" => MailState::Failed {
+                reason: r.last_error.unwrap_or_default(),
+            },
+            "written" => MailState::WrittenToDisk {
+                at: r.done_at.unwrap_or_default(),
+                path: r.path.unwrap_or_default(),
+            },
+            other => return Err(StoreError::Db(format!("unknown outbox status {other:?}"))),
+        };
+        Ok(MailItem {
+            id: r.id,
+            to: r.to_email,
+            created_at: r.created_at,
+            state,
+        })
+    }
+}
+
+/// An outbox row as the mail worker claims it.
+#[derive(FromRow)]
+pub struct OutboxRow {
+    id: i64,
+    ticket_id: i64,
+    kind: String,
+    to_name: String,
+    to_email: String,
+    attempts: i64,
+}
+
+impl From<OutboxRow> for super::ticket_store::OutboxItem {
+    fn from(r: OutboxRow) -> Self {
+        Self {
+            id: r.id,
+            ticket: r.ticket_id,
+            kind: r.kind,
+            to_name: r.to_name,
+            to_email: r.to_email,
+            attempts: r.attempts.max(0) as u32,
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub struct ArticleRow {
+    id: i64,
+    slug: String,
+    title: String,
+    body: String,
+    keywords: String,
+    published: bool,
+    updated_at: Millis,
+    updated_by: Option<i64>,
+    updated_by_name: Option<String>,
+}
+
+impl From<ArticleRow> for Article {
+    fn from(r: ArticleRow) -> Self {
+        Article {
+            id: r.id,
+            slug: r.slug,
+            title: r.title,
+            body: r.body,
+            keywords: r.keywords,
+            published: r.published,
+            updated_at: r.updated_at,
+            updated_by: staff_ref(r.updated_by, r.updated_by_name),
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub struct ArticleSummaryRow {
+    id: i64,
+    slug: String,
+    title: String,
+    published: bool,
+    updated_at: Millis,
+}
+
+impl From<ArticleSummaryRow> for ArticleSummary {
+    fn from(r: ArticleSummaryRow) -> Self {
+        ArticleSummary {
+            id: r.id,
+            slug: r.slug,
+            title: r.title,
+            published: r.published,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// Converts every row, stopping at the first that does not convert.
+pub fn all<R, T>(rows: Vec<R>) -> Result<Vec<T>, StoreError>
+where
+    T: TryFrom<R, Error = StoreError>,
+{
+    rows.into_iter().map(T::try_from).collect()
+}
+
+/// `%text%` for LIKE, with the wildcards in `text` taken literally.
+pub fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// Where search results open and close a matched word. Control characters, which the service
+/// keeps out of stored text, so they cannot be forged by an article.
+pub const MARK_START: char = '\u{2}';
+pub const MARK_END: char = '\u{3}';
+
+/// Splits text marked with [`MARK_START`] / [`MARK_END`] into plain and matched runs.
+pub fn pieces(marked: &str) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut hit = false;
+    for (i, part) in marked.split([MARK_START, MARK_END]).enumerate() {
+        if i > 0 {
+            hit = !hit;
+        }
+        if !part.is_empty() {
+            out.push(Piece {
+                text: part.to_string(),
+                hit,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_take_wildcards_literally() {
+        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+
+    #[test]
+    fn marked_text_becomes_pieces() {
+        let p = pieces("Reset your \u{2}pass\u{3}word \u{2}now\u{3}");
+        let got: Vec<(&str, bool)> = p.iter().map(|p| (p.text.as_str(), p.hit)).collect();
+        assert_eq!(
+            got,
+            [
+                ("Reset your ", false),
+                ("pass", true),
+                ("word ", false),
+                ("now", true)
+            ]
+        );
+    }
+}
