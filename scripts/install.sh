@@ -12,6 +12,7 @@
 #     wasm-opt from PATH instead of downloading them)
 #   - Python's aiosmtpd, the real SMTP server the ticket email tests start (pip, or
 #     Debian's python3-aiosmtpd)
+#   - PostgreSQL (Debian package) for the storage and server suites on PostgreSQL
 #
 # INSTALL_SKIP="cargo-leptos wasm-bindgen ..." skips the named items (prints "skipped: X").
 set -euo pipefail
@@ -138,6 +139,20 @@ if ! skipped aiosmtpd; then
       || as_root apt-get install -y --no-install-recommends python3-aiosmtpd \
       || { as_root apt-get update && as_root apt-get install -y --no-install-recommends python3-aiosmtpd; }
     python3 -c 'import aiosmtpd' >/dev/null 2>&1 || die "python3 still cannot import aiosmtpd"
+  fi
+fi
+
+# --- PostgreSQL (the second backend; scripts/postgres.sh starts it for the tests) -------
+if ! skipped postgresql; then
+  if ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+    ok "postgresql ($(ls -d /usr/lib/postgresql/*/ | xargs -n1 basename | tr '\n' ' '))"
+  else
+    installing "postgresql"
+    export DEBIAN_FRONTEND=noninteractive
+    if ! as_root apt-get install -y --no-install-recommends postgresql; then
+      as_root apt-get update
+      as_root apt-get install -y --no-install-recommends postgresql
+    fi
   fi
 fi
 

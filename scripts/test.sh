@@ -12,11 +12,17 @@ source scripts/env.sh
 
 step() { printf '\n==> %s\n' "$*"; }
 
-# --- 1. Rust tests (SQLite) ----------------------------------------------------------
+# --- 1. Rust tests ---------------------------------------------------------------------
 # LEPTOS_OUTPUT_NAME matches what cargo-leptos bakes in, so Leptos is not rebuilt
-# between this build and the cargo-leptos one.
-step "Rust tests: cargo test -p app -p server"
+# between this build and the cargo-leptos one. The storage suites (app/tests) run on
+# SQLite and PostgreSQL each; the server suites run once per backend.
+step "PostgreSQL"
+# shellcheck source=scripts/postgres.sh
+source scripts/postgres.sh
+step "Rust tests: cargo test -p app -p server (server suites on SQLite)"
 LEPTOS_OUTPUT_NAME=helpdesk cargo test -p app -p server
+step "Rust tests: server suites on PostgreSQL"
+LEPTOS_OUTPUT_NAME=helpdesk TEST_BACKEND=postgres cargo test -p server --tests
 
 # --- 2. Release build (server binary + WASM bundle in target/site) --------------------
 step "Build: cargo leptos build --release"

@@ -6,6 +6,7 @@
 pub mod config;
 pub mod ws;
 
+use app::server::postgres::PgStore;
 use app::server::sqlite::SqliteStore;
 use app::server::store::Store;
 use app::server::Service;
@@ -44,9 +45,11 @@ pub async fn open_service(config: &Config) -> Result<Arc<Service>, String> {
             )
         })?;
         Arc::new(SqliteStore::open(url).await.map_err(|e| e.to_string())?)
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Arc::new(PgStore::open(url).await.map_err(|e| e.to_string())?)
     } else {
         return Err(format!(
-            "DATABASE_URL must start with sqlite: (got {})",
+            "DATABASE_URL must start with sqlite: or postgres: (got {})",
             url.split(':').next().unwrap_or_default()
         ));
     };

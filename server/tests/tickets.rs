@@ -4,6 +4,8 @@
 //!
 //! Every wait is bounded; nothing sleeps for a fixed time to "let things settle".
 
+mod common;
+
 use app::api::ApiError;
 use app::model::{ChatId, ChatSummary, Me, Started};
 use app::protocol::{ClientFrame, ServerFrame};
@@ -65,7 +67,7 @@ struct Srv {
 
 impl Srv {
     async fn start(data_dir: &Path, smtp_url: Option<String>) -> Srv {
-        let mut config = server::config::Config::for_data_dir(data_dir.to_path_buf());
+        let mut config = common::config_for(data_dir).await;
         config.smtp_url = smtp_url;
         config.mail_from = "Helpdesk Test <help@example.com>".into();
         let service = server::open_service(&config)

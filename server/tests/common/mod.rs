@@ -43,6 +43,43 @@ pub async fn within<F: Future>(what: &str, fut: F) -> F::Output {
     }
 }
 
+/// The configuration of a test server on `data_dir`: SQLite in it, or with
+/// `TEST_BACKEND=postgres` a PostgreSQL database named after it, created on first use so that a
+/// restarted server finds its data again. `scripts/test.sh` runs the suites both ways.
+pub async fn config_for(data_dir: &Path) -> server::config::Config {
+    let mut config = server::config::Config::for_data_dir(data_dir.to_path_buf());
+    if std::env::var("TEST_BACKEND").as_deref() == Ok("postgres") {
+        config.database_url = pg_database_for(data_dir).await;
+    }
+    config
+}
+
+async fn pg_database_for(data_dir: &Path) -> String {
+    use sqlx::Connection;
+    use std::hash::{Hash, Hasher};
+    let admin_url = std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://helpdesk:helpdesk@127.0.0.1:5432/postgres".into());
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    data_dir.hash(&mut hasher);
+    let name = format!("helpdesk_test_{:016x}", hasher.finish());
+    let mut admin = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at TEST_DATABASE_URL: {e}"));
+    let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(&name)
+        .fetch_optional(&mut admin)
+        .await
+        .unwrap();
+    if exists.is_none() {
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+    let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
+    format!("{base}/{name}")
+}
+
 /// A running server: the real router served on 127.0.0.1 at a random port.
 pub struct TestServer {
     pub addr: SocketAddr,
@@ -53,9 +90,9 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Opens (or reopens) the database in `data_dir` and serves the router.
+    /// Opens (or reopens) the database of `data_dir` (see [`config_for`]) and serves the router.
     pub async fn start(data_dir: &Path) -> TestServer {
-        let config = server::config::Config::for_data_dir(data_dir.to_path_buf());
+        let config = config_for(data_dir).await;
         let service = server::open_service(&config)
             .await
             .expect("open the service");
