@@ -1,10 +1,12 @@
-//! Server-only code: storage, the live hub, the chat service, staff auth and Markdown.
+//! Server-only code: storage (rows and file bytes), the live hub, the chat service, staff auth and Markdown.
 
 pub mod admin_store;
 pub mod article_store;
 pub mod auth;
+pub mod blobs;
 pub mod hub;
 pub mod mail;
+pub mod file_store;
 pub mod markdown;
 pub mod service;
 pub mod sqlite;
