@@ -289,11 +289,12 @@ impl Service {
         .into_iter()
         .filter_map(|(on, what)| on.then_some(what))
         .collect();
-        let audit = AuditNote {
-            staff_id: me.id,
-            staff_name: me.name.clone(),
-            op: "ChatSettings".into(),
-            detail: format!(
+        let audit =
+            AuditNote {
+                staff_id: me.id,
+                staff_name: me.name.clone(),
+                op: "ChatSettings".into(),
+                detail: format!(
                 "emojis for staff {}, for visitors {}; rating style {:?}; visitor attachments {}, \
                  up to {}, blocked: {}",
                 on_off(settings.staff_emojis),
@@ -303,7 +304,7 @@ impl Service {
                 file_size(settings.max_file_bytes),
                 if blocked.is_empty() { "none".to_string() } else { blocked.join(", ") }
             ),
-        };
+            };
         self.store
             .save_chat_settings(&settings, audit, now_ms())
             .await?;

@@ -48,7 +48,9 @@ pub fn clean_file_name(raw: &str) -> Result<String, String> {
     let last = parts.last().copied().unwrap_or_default();
     let kept: String = last
         .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+        .filter(|c| {
+            !c.is_control() && !matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
         .collect();
     let name = kept.trim_matches(|c: char| c == '.' || c.is_whitespace());
     if name.is_empty() {
@@ -75,9 +77,37 @@ const EXECUTABLE_EXTENSIONS: &[&str] = &[
     "so", "dylib", "app", "apk", "jar", "deb", "rpm", "dmg", "pkg", "appimage", "run",
 ];
 const SCRIPT_EXTENSIONS: &[&str] = &[
-    "sh", "bash", "zsh", "csh", "ksh", "fish", "bat", "cmd", "ps1", "psm1", "psd1", "vbs", "vbe",
-    "js", "jse", "mjs", "wsf", "wsh", "hta", "py", "pyw", "pl", "rb", "php", "lnk", "reg", "scf",
-    "msc", "applescript", "command", "desktop",
+    "sh",
+    "bash",
+    "zsh",
+    "csh",
+    "ksh",
+    "fish",
+    "bat",
+    "cmd",
+    "ps1",
+    "psm1",
+    "psd1",
+    "vbs",
+    "vbe",
+    "js",
+    "jse",
+    "mjs",
+    "wsf",
+    "wsh",
+    "hta",
+    "py",
+    "pyw",
+    "pl",
+    "rb",
+    "php",
+    "lnk",
+    "reg",
+    "scf",
+    "msc",
+    "applescript",
+    "command",
+    "desktop",
 ];
 const ARCHIVE_EXTENSIONS: &[&str] = &[
     "zip", "rar", "7z", "tar", "gz", "tgz", "bz2", "xz", "zst", "cab", "iso", "lz", "lzma",
@@ -136,7 +166,11 @@ impl Service {
     }
 
     fn blobs(&self) -> Arc<dyn Blobs> {
-        self.files.blobs.read().expect("blobs lock poisoned").clone()
+        self.files
+            .blobs
+            .read()
+            .expect("blobs lock poisoned")
+            .clone()
     }
 
     /// Checks, before any byte is read, that this viewer may attach a file in the chat now.
@@ -151,7 +185,11 @@ impl Service {
 
     /// Streams one uploaded file into a pending blob, enforcing the size limit and the blocked
     /// types of the live chat settings as it goes. On any refusal nothing is kept.
-    pub async fn receive<S, B, E>(&self, raw_name: &str, chunks: S) -> Result<Received, ServiceError>
+    pub async fn receive<S, B, E>(
+        &self,
+        raw_name: &str,
+        chunks: S,
+    ) -> Result<Received, ServiceError>
     where
         S: Stream<Item = Result<B, E>> + Unpin,
         B: AsRef<[u8]>,
@@ -286,7 +324,10 @@ impl Service {
         Ok((stored, reader))
     }
 
-    async fn open_blob(&self, key: &str) -> Result<Box<dyn AsyncRead + Send + Unpin>, ServiceError> {
+    async fn open_blob(
+        &self,
+        key: &str,
+    ) -> Result<Box<dyn AsyncRead + Send + Unpin>, ServiceError> {
         self.blobs().open(key).await.map_err(|e| {
             tracing::error!("opening a stored file: {e}");
             ServiceError::NotFound
@@ -546,9 +587,15 @@ mod tests {
     #[test]
     fn names_lose_paths_and_controls_and_never_climb() {
         assert_eq!(clean_file_name("photo.png").unwrap(), "photo.png");
-        assert_eq!(clean_file_name("C:\\fakepath\\photo.png").unwrap(), "photo.png");
+        assert_eq!(
+            clean_file_name("C:\\fakepath\\photo.png").unwrap(),
+            "photo.png"
+        );
         assert_eq!(clean_file_name("a\u{0}b\nc.txt").unwrap(), "abc.txt");
-        assert_eq!(clean_file_name("evil\u{202e}gnp.exe").unwrap(), "evilgnp.exe");
+        assert_eq!(
+            clean_file_name("evil\u{202e}gnp.exe").unwrap(),
+            "evilgnp.exe"
+        );
         assert_eq!(clean_file_name(" .hidden. ").unwrap(), "hidden");
         assert!(clean_file_name("../../etc/passwd").is_err());
         assert!(clean_file_name("..\\win.ini").is_err());
@@ -563,9 +610,18 @@ mod tests {
     #[test]
     fn types_are_recognised_by_content_not_only_by_name() {
         let s = ChatSettings::default();
-        assert_eq!(blocked_kind(b"MZ\x90\x00rest", "photo.png", &s), Some("a program"));
-        assert_eq!(blocked_kind(b"\x7fELF\x02\x01\x01", "photo.png", &s), Some("a program"));
-        assert_eq!(blocked_kind(b"#!/bin/sh\nrm -rf /", "notes.txt", &s), Some("a script"));
+        assert_eq!(
+            blocked_kind(b"MZ\x90\x00rest", "photo.png", &s),
+            Some("a program")
+        );
+        assert_eq!(
+            blocked_kind(b"\x7fELF\x02\x01\x01", "photo.png", &s),
+            Some("a program")
+        );
+        assert_eq!(
+            blocked_kind(b"#!/bin/sh\nrm -rf /", "notes.txt", &s),
+            Some("a script")
+        );
         assert_eq!(blocked_kind(b"hello", "run.BAT", &s), Some("a script"));
         assert_eq!(blocked_kind(b"\x89PNG\r\n\x1a\n", "photo.png", &s), None);
         assert_eq!(blocked_kind(b"PK\x03\x04", "a.zip", &s), None);
@@ -573,13 +629,19 @@ mod tests {
             block_archives: true,
             ..s
         };
-        assert_eq!(blocked_kind(b"PK\x03\x04", "a.zip", &strict), Some("an archive"));
+        assert_eq!(
+            blocked_kind(b"PK\x03\x04", "a.zip", &strict),
+            Some("an archive")
+        );
         let lax = ChatSettings {
             block_executables: false,
             ..s
         };
         assert_eq!(blocked_kind(b"MZ\x90\x00", "tool.exe", &lax), None);
-        assert_eq!(content_type(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "x.bin"), "image/png");
+        assert_eq!(
+            content_type(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "x.bin"),
+            "image/png"
+        );
         assert_eq!(content_type(b"plain", "notes.txt"), "text/plain");
         assert_eq!(content_type(b"plain", "x.png"), "application/octet-stream");
     }
