@@ -211,7 +211,8 @@ pub fn DrivePicker(chat_id: ChatId, on_close: Callback<()>) -> impl IntoView {
         });
     };
     view! {
-        <div class="dialog drive-picker" role="dialog" aria-label="From Drive">
+        <div class="backdrop">
+        <div class="dialog drive-picker" role="dialog" aria-modal="true" aria-label="From Drive">
             <h2>"Share a file from the Drive"</h2>
             <Crumbs b/>
             {move || b.error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
@@ -243,6 +244,7 @@ pub fn DrivePicker(chat_id: ChatId, on_close: Callback<()>) -> impl IntoView {
             <div class="actions">
                 <button type="button" on:click=move |_| on_close.run(())>"Close"</button>
             </div>
+        </div>
         </div>
     }
 }
