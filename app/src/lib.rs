@@ -61,6 +61,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/console/tickets") view=console::tickets::TicketList/>
                 <Route path=path!("/console/tickets/:number") view=console::tickets::TicketPage/>
                 <Route path=path!("/console/articles") view=console::articles::ArticleList/>
+                <Route path=path!("/console/drive") view=console::drive::DrivePage/>
                 <Route path=path!("/console/articles/:id") view=console::articles::ArticleEditor/>
                 <Route path=path!("/kb/:slug") view=kb::KbPage ssr=leptos_router::SsrMode::Async/>
                 <Route path=path!("/widget") view=widget::Widget/>

@@ -171,7 +171,35 @@ pub struct ChatSettings {
     pub client_emojis: bool,
     /// How `Ask for rating` asks the visitor.
     pub rating_style: RatingStyle,
+    /// Whether visitors may attach files from their computer (staff always may).
+    #[serde(default = "yes")]
+    pub visitor_attachments: bool,
+    /// The largest file anyone may upload, in bytes.
+    #[serde(default = "default_max_file_bytes")]
+    pub max_file_bytes: u64,
+    /// Refuse programs (.exe, .dll, ELF, Mach-O…), recognised by name and by content.
+    #[serde(default = "yes")]
+    pub block_executables: bool,
+    /// Refuse scripts (.sh, .bat, .ps1, .js… and anything starting with `#!`).
+    #[serde(default = "yes")]
+    pub block_scripts: bool,
+    /// Refuse archives (.zip, .rar, .7z…), whose contents cannot be checked.
+    #[serde(default)]
+    pub block_archives: bool,
 }
+
+fn yes() -> bool {
+    true
+}
+
+fn default_max_file_bytes() -> u64 {
+    DEFAULT_MAX_FILE_BYTES
+}
+
+/// 10 MB.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+/// The most an admin may allow for one file: 100 MB.
+pub const MAX_MAX_FILE_BYTES: u64 = 100 * 1024 * 1024;
 
 impl Default for ChatSettings {
     fn default() -> Self {
@@ -179,8 +207,57 @@ impl Default for ChatSettings {
             staff_emojis: true,
             client_emojis: true,
             rating_style: RatingStyle::Star,
+            visitor_attachments: true,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            block_executables: true,
+            block_scripts: true,
+            block_archives: false,
         }
     }
+}
+
+/// A size in bytes for people: `512 B`, `14.2 KB`, `3.0 MB`.
+pub fn file_size(bytes: u64) -> String {
+    const KB: f64 = 1024.0;
+    let b = bytes as f64;
+    if bytes < 1024 {
+        format!("{bytes} B")
+    } else if b < KB * KB {
+        format!("{:.1} KB", b / KB)
+    } else {
+        format!("{:.1} MB", b / (KB * KB))
+    }
+}
+
+/// A folder of the Drive, the helpdesk's shared file store.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriveFolder {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub name: String,
+}
+
+/// A file in the Drive.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriveFile {
+    pub id: i64,
+    pub folder_id: Option<i64>,
+    pub name: String,
+    pub size: u64,
+    pub content_type: String,
+    pub uploaded_by: String,
+    pub updated_at: Millis,
+}
+
+/// One folder of the Drive as the console shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriveListing {
+    /// `None` for the top of the Drive.
+    pub folder: Option<DriveFolder>,
+    /// From the top down to the folder's parent.
+    pub path: Vec<DriveFolder>,
+    pub folders: Vec<DriveFolder>,
+    pub files: Vec<DriveFile>,
 }
 
 /// The average of the ratings given in a staff member's chats (each chat's latest answer).

@@ -1,6 +1,6 @@
 //! WebSocket frames between a browser tab and the server, one JSON text frame each.
 
-use crate::model::{ChatId, ChatSummary, Department, StaffEntry, StoredEvent};
+use crate::model::{ChatId, ChatSettings, ChatSummary, Department, StaffEntry, StoredEvent};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -78,6 +78,12 @@ pub enum ServerFrame {
     /// part only): sent after `Ready` and again whenever an admin changes them.
     Settings {
         emojis: bool,
+        /// Whether this portal may attach files (always for staff).
+        #[serde(default)]
+        attachments: bool,
+        /// The largest file the server accepts, in bytes.
+        #[serde(default)]
+        max_file_bytes: u64,
     },
     Error {
         code: ErrorCode,
@@ -85,6 +91,21 @@ pub enum ServerFrame {
         client_id: Option<String>,
     },
     Pong,
+}
+
+impl ServerFrame {
+    /// The part of the settings one portal needs: a visitor never learns the staff side.
+    pub fn settings(settings: &ChatSettings, visitor: bool) -> ServerFrame {
+        ServerFrame::Settings {
+            emojis: if visitor {
+                settings.client_emojis
+            } else {
+                settings.staff_emojis
+            },
+            attachments: !visitor || settings.visitor_attachments,
+            max_file_bytes: settings.max_file_bytes,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

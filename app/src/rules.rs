@@ -150,6 +150,12 @@ pub enum Command {
     Send {
         body: String,
     },
+    /// Share a stored file in the chat. Allowed wherever `Send` is; `visitor_allowed` is the
+    /// server's reading of the live chat settings (visitors may attach files or not).
+    Attach {
+        file: SharedFile,
+        visitor_allowed: bool,
+    },
     /// Lapse the offers and invitations whose time is up.
     Expire,
 }
@@ -229,7 +235,7 @@ impl Command {
             Command::Rate { .. } => Op::Rate,
             Command::DismissRating => Op::DismissRating,
             Command::End => Op::End,
-            Command::Send { .. } => Op::Send,
+            Command::Send { .. } | Command::Attach { .. } => Op::Send,
             Command::Expire => Op::Expire,
         }
     }
@@ -244,6 +250,17 @@ pub enum Audience {
     Staff,
     /// Nobody but the acting staff member: changes state without a trace in the transcript.
     Actor,
+}
+
+/// A file shared in a chat: stored once, then shown to everyone in the chat like a message.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SharedFile {
+    /// The attachment's id within its chat's downloads.
+    pub id: i64,
+    pub name: String,
+    /// Bytes.
+    pub size: u64,
+    pub content_type: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -310,6 +327,11 @@ pub enum Event {
         author: Author,
         body: String,
     },
+    /// A file shared in the chat; anyone in the chat may download it.
+    Attachment {
+        author: Author,
+        file: SharedFile,
+    },
     Ended {
         by: Option<Author>,
         reason: EndReason,
@@ -335,6 +357,7 @@ impl Event {
             | Event::Rated { .. }
             | Event::RatingDismissed
             | Event::Message { .. }
+            | Event::Attachment { .. }
             | Event::Ended { .. } => Audience::Everyone,
         }
     }
@@ -372,6 +395,7 @@ impl Event {
             Event::RatingDismissed => "Rating dismissed".to_string(),
             Event::Rated { .. }
             | Event::Message { .. }
+            | Event::Attachment { .. }
             | Event::MonitorJoined { .. }
             | Event::MonitorLeft { .. } => return None,
         })
@@ -433,6 +457,8 @@ pub enum Refusal {
     MessageTooLong,
     #[error("The note is longer than {MAX_NOTE_CHARS} characters.")]
     NoteTooLong,
+    #[error("Visitors cannot send files in this chat.")]
+    AttachmentsOff,
     #[error("Nothing has lapsed.")]
     NothingToExpire,
     #[error("Only the server can do that.")]
@@ -645,6 +671,18 @@ pub fn decide(
             vec![Event::Message {
                 author: author.expect("permitted() admits only visitor and staff"),
                 body: body.to_string(),
+            }]
+        }
+        Command::Attach {
+            file,
+            visitor_allowed,
+        } => {
+            if matches!(actor, Actor::Visitor) && !visitor_allowed {
+                return Err(Refusal::AttachmentsOff);
+            }
+            vec![Event::Attachment {
+                author: author.expect("permitted() admits only visitor and staff"),
+                file: file.clone(),
             }]
         }
         Command::Accept => vec![Event::Accepted { staff: me()? }],
@@ -866,7 +904,7 @@ pub fn apply(state: &mut ChatState, event: &Event, now: Millis) {
             }
         }
         Event::RatingDismissed => state.rating = Rating::Dismissed,
-        Event::Message { .. } => {}
+        Event::Message { .. } | Event::Attachment { .. } => {}
         Event::Ended { .. } => {
             state.phase = Phase::Ended;
             state.forward = None;

@@ -1,9 +1,10 @@
 //! The helpdesk server: configuration, start-up and the HTTP router (Leptos pages and server
-//! functions, the live socket, the demo host page, health).
+//! functions, the live socket, file downloads, the demo host page, health).
 
 #![recursion_limit = "256"]
 
 pub mod config;
+pub mod files;
 pub mod ws;
 
 use app::server::postgres::PgStore;
@@ -62,6 +63,9 @@ pub async fn open_service(config: &Config) -> Result<Arc<Service>, String> {
         },
     )?);
     service.set_chat_wait_limit(config.chat_wait_limit);
+    service.set_blobs(Arc::new(app::server::blobs::DiskBlobs::new(
+        config.data_dir.join("files"),
+    )));
     service.start().await.map_err(|e| e.to_string())?;
     Ok(service)
 }
@@ -117,6 +121,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/demo", get(demo))
         .route("/ws", get(ws::upgrade))
+        .route("/files/chat/{chat}/{id}", get(files::chat_file))
+        .route("/files/drive/{id}", get(files::drive_file))
         .leptos_routes_with_context(
             &state,
             routes,

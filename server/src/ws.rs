@@ -317,11 +317,8 @@ impl Conn {
     }
 
     async fn send_settings(&mut self, settings: ChatSettings) -> Result<(), Closed> {
-        let emojis = match self.viewer {
-            Some(Viewer::Visitor(_)) => settings.client_emojis,
-            _ => settings.staff_emojis,
-        };
-        self.send(&ServerFrame::Settings { emojis }).await
+        let visitor = matches!(self.viewer, Some(Viewer::Visitor(_)));
+        self.send(&ServerFrame::settings(&settings, visitor)).await
     }
 
     async fn send_directory(&mut self, directory: &Directory) -> Result<(), Closed> {

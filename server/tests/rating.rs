@@ -75,7 +75,7 @@ fn settings_frames(ws: &Ws) -> Vec<bool> {
     ws.frames
         .iter()
         .filter_map(|f| match f {
-            ServerFrame::Settings { emojis } => Some(*emojis),
+            ServerFrame::Settings { emojis, .. } => Some(*emojis),
             _ => None,
         })
         .collect()
@@ -139,6 +139,7 @@ async fn only_admins_change_the_settings() {
         staff_emojis: false,
         client_emojis: false,
         rating_style: RatingStyle::Smiley,
+        ..ChatSettings::default()
     };
     assert_eq!(
         save_settings(&d, Some(&d.ann.1), wanted).await,
@@ -194,6 +195,7 @@ async fn settings_reach_open_sockets_live_each_portal_its_own_part() {
         staff_emojis: false,
         client_emojis: true,
         rating_style: RatingStyle::Smiley,
+        ..ChatSettings::default()
     };
     save_settings(&d, Some(&d.ada.1), staff_off).await.unwrap();
     wait_for_settings(&mut ann, false, 2).await;
@@ -203,6 +205,7 @@ async fn settings_reach_open_sockets_live_each_portal_its_own_part() {
         staff_emojis: true,
         client_emojis: false,
         rating_style: RatingStyle::Star,
+        ..ChatSettings::default()
     };
     save_settings(&d, Some(&d.ada.1), client_off).await.unwrap();
     wait_for_settings(&mut ann, true, 3).await;

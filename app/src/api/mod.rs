@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod articles;
+pub mod files;
 pub mod rating;
 pub mod tickets;
 

@@ -1,6 +1,8 @@
 //! The message box: Enter sends, Shift+Enter starts a new line. With emojis on for this portal,
-//! the `Emojis` picker beside it inserts at the caret.
+//! the `Emojis` picker beside it inserts at the caret. With attachments on, the `Attachment`
+//! button sends files, and so do files dropped on the box or images pasted into it.
 
+use super::attach::{AttachButton, UploadList, Uploads};
 use super::emoji::EmojiPicker;
 use crate::rules::MAX_MESSAGE_CHARS;
 use leptos::html::Textarea;
@@ -64,6 +66,9 @@ pub fn Composer(
     /// Tools shown above the message box (the console's `Solution articles`).
     #[prop(optional, into)]
     tools: Option<ViewFn>,
+    /// Files into this chat, when this portal may attach them.
+    #[prop(optional)]
+    uploads: Option<Uploads>,
 ) -> impl IntoView {
     let text = draft.unwrap_or_else(|| RwSignal::new(String::new()));
     let area = NodeRef::<Textarea>::new();
@@ -110,12 +115,42 @@ pub fn Composer(
             cb.run(false);
         }
     };
+    let can_attach = move || uploads.is_some_and(|u| u.enabled.get()) && blocked.get().is_none();
+    // Dropped files and pasted images go up like picked ones.
+    let on_dragover = move |ev: leptos::ev::DragEvent| {
+        if can_attach() {
+            ev.prevent_default();
+        }
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        if !can_attach() {
+            return;
+        }
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        if let Some(u) = uploads {
+            u.add_list(ev.data_transfer().and_then(|d| d.files()));
+        }
+    };
+    let on_paste = move |ev: leptos::ev::ClipboardEvent| {
+        #[cfg(feature = "hydrate")]
+        if let (true, Some(u)) = (can_attach(), uploads) {
+            let files = ev.clipboard_data().and_then(|d| d.files());
+            if files.as_ref().is_some_and(|f| f.length() > 0) {
+                ev.prevent_default();
+                u.add_list(files);
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
     view! {
         <form class="composer" on:submit=move |ev| {
             ev.prevent_default();
             submit();
-        }>
+        } on:dragover=on_dragover on:drop=on_drop on:paste=on_paste>
             {tools.map(|tools| view! { <div class="composer-tools">{tools.run()}</div> })}
+            {uploads.map(|u| view! { <UploadList uploads=u/> })}
             <label class="sr-only" for="composer-message">"Message"</label>
             <textarea
                 id="composer-message"
@@ -136,6 +171,11 @@ pub fn Composer(
                 disabled=move || blocked.get().is_some()
                 aria-describedby="composer-help"
             ></textarea>
+            {uploads.map(|u| view! {
+                <Show when=move || u.enabled.get()>
+                    <AttachButton uploads=u disabled=Signal::derive(move || blocked.get().is_some())/>
+                </Show>
+            })}
             <Show when=move || emojis.get()>
                 <button type="button" class="emoji-button" aria-haspopup="dialog"
                     aria-expanded=move || picking.get().to_string()

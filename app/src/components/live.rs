@@ -70,6 +70,10 @@ pub struct Live {
     /// Whether this portal shows the `Emojis` button (live chat settings); off until the server
     /// says, so a portal where they are off never shows the button at all.
     pub emojis: RwSignal<bool>,
+    /// Whether this portal shows the `Attachment` button, and the largest file the server takes
+    /// (live chat settings); off until the server says.
+    pub attachments: RwSignal<bool>,
+    pub max_file_bytes: RwSignal<u64>,
     /// Who is typing in each chat, with a stamp so a lost "stopped" frame still clears.
     pub typing: RwSignal<HashMap<ChatId, Vec<(String, u64)>>>,
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -90,6 +94,8 @@ impl Live {
             staff: RwSignal::new(Vec::new()),
             departments: RwSignal::new(Vec::new()),
             emojis: RwSignal::new(false),
+            attachments: RwSignal::new(false),
+            max_file_bytes: RwSignal::new(0),
             typing: RwSignal::new(HashMap::new()),
             visitor: StoredValue::new(visitor),
             watched: StoredValue::new(Vec::new()),
@@ -214,7 +220,15 @@ impl Live {
                 name,
                 typing,
             } => self.on_typing(chat_id, name, typing),
-            ServerFrame::Settings { emojis } => self.emojis.set(emojis),
+            ServerFrame::Settings {
+                emojis,
+                attachments,
+                max_file_bytes,
+            } => {
+                self.emojis.set(emojis);
+                self.attachments.set(attachments);
+                self.max_file_bytes.set(max_file_bytes);
+            }
             ServerFrame::Ack { .. } | ServerFrame::Pong => {}
             ServerFrame::Error {
                 code,

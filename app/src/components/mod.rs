@@ -1,5 +1,6 @@
 //! UI pieces shared by the console and the widget.
 
+pub mod attach;
 pub mod composer;
 pub mod emoji;
 pub mod live;

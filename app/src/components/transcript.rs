@@ -1,8 +1,10 @@
-//! The conversation: messages with author and time, notices, and this tab's unsent messages.
+//! The conversation: messages and files with author and time, notices, and this tab's unsent
+//! messages.
 
 use super::clock;
 use super::live::Pending;
-use crate::model::StoredEvent;
+use crate::api::files::{chat_file_url, previewable};
+use crate::model::{file_size, ChatId, StoredEvent};
 use crate::rules::{Author, Event, RatingStyle};
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -18,7 +20,11 @@ pub fn TranscriptView(
     #[prop(into)]
     my_name: Signal<String>,
     #[prop(optional, into)] on_dismiss: Option<Callback<String>>,
+    /// The chat, and the visitor's token when the visitor is the one reading: file links need them.
+    chat_id: ChatId,
+    #[prop(optional)] file_token: Option<String>,
 ) -> impl IntoView {
+    let file_token = StoredValue::new(file_token);
     let log = NodeRef::<Div>::new();
     // Keep the newest message in view as the conversation grows.
     Effect::new(move |_| {
@@ -33,7 +39,7 @@ pub fn TranscriptView(
             <For
                 each=move || events.get()
                 key=|e| e.seq
-                children=move |e| view! { <EventItem event=e visitor_name/> }
+                children=move |e| view! { <EventItem event=e visitor_name chat_id file_token=file_token.get_value()/> }
             />
             <For
                 each=move || pending.get()
@@ -64,9 +70,44 @@ pub fn TranscriptView(
 }
 
 #[component]
-fn EventItem(event: StoredEvent, visitor_name: Signal<String>) -> impl IntoView {
+fn EventItem(
+    event: StoredEvent,
+    visitor_name: Signal<String>,
+    chat_id: ChatId,
+    file_token: Option<String>,
+) -> impl IntoView {
     let time = clock(event.at);
     match event.event {
+        Event::Attachment { author, file } => {
+            let (class, name) = match author {
+                Author::Visitor => ("msg from-visitor attachment", None),
+                Author::Staff(s) => ("msg from-staff attachment", Some(s.name)),
+            };
+            let name = move || name.clone().unwrap_or_else(|| visitor_name.get());
+            let url = chat_file_url(chat_id, file.id, file_token.as_deref());
+            let preview = previewable(&file.content_type).then(|| {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                view! {
+                    <img class="preview" src=format!("{url}{sep}inline=1") alt=file.name.clone() loading="lazy"/>
+                }
+            });
+            view! {
+                <div class=class>
+                    <div class="meta">
+                        <span class="author">{name}</span>
+                        " "
+                        <time>{time}</time>
+                    </div>
+                    {preview}
+                    <p class="file">
+                        <a href=url.clone() download=file.name.clone()>{file.name.clone()}</a>
+                        " "
+                        <span class="file-meta">{format!("{} · {}", file_size(file.size), file.content_type)}</span>
+                    </p>
+                </div>
+            }
+            .into_any()
+        }
         Event::Message { author, body } => {
             let (class, name) = match author {
                 Author::Visitor => ("msg from-visitor", None),

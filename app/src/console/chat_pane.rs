@@ -1,8 +1,10 @@
 //! One chat in the console: who the visitor is, the conversation, and what I can do in it.
 
+use super::drive::DrivePicker;
 use super::operations::MoreMenu;
 use super::solution_articles::SolutionArticles;
 use crate::api::{self, StaffOp};
+use crate::components::attach::Uploads;
 use crate::components::composer::Composer;
 use crate::components::live::Live;
 use crate::components::transcript::TranscriptView;
@@ -42,6 +44,14 @@ pub fn ChatPane(live: Live, me: Me, chat_id: i64) -> impl IntoView {
         (Some(Phase::Waiting), None) => Some("Accept the chat to reply.".to_string()),
         _ => Some("You are not in this chat.".to_string()),
     });
+    let picking_drive = RwSignal::new(false);
+    let uploads = Uploads::chat(
+        chat_id,
+        None,
+        Signal::derive(move || live.attachments.get()),
+        live.max_file_bytes.into(),
+        Some(Callback::new(move |()| picking_drive.set(true))),
+    );
     let events = Signal::derive(move || live.transcript(chat_id));
     let pending = Signal::derive(move || live.pending_for(chat_id));
     let visitor_name = Signal::derive(move || chat().map(|c| c.visitor.name).unwrap_or_default());
@@ -96,7 +106,7 @@ pub fn ChatPane(live: Live, me: Me, chat_id: i64) -> impl IntoView {
                 <MoreMenu live me=me.get_value() chat=Signal::derive(chat) run/>
             </div>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-            <TranscriptView events pending visitor_name my_name
+            <TranscriptView events pending visitor_name my_name chat_id
                 on_dismiss=Callback::new(move |id: String| live.dismiss(&id))/>
             <p class="typing" aria-live="polite">
                 {move || match typing().as_slice() {
@@ -107,7 +117,10 @@ pub fn ChatPane(live: Live, me: Me, chat_id: i64) -> impl IntoView {
             </p>
             <Composer on_send=Callback::new(move |body| live.send(chat_id, body)) blocked
                 on_typing=Callback::new(move |t| live.set_typing(chat_id, t)) emojis=live.emojis
-                draft tools=move || view! { <SolutionArticles draft/> }/>
+                draft tools=move || view! { <SolutionArticles draft/> } uploads/>
+            <Show when=move || picking_drive.get()>
+                <DrivePicker chat_id on_close=Callback::new(move |()| picking_drive.set(false))/>
+            </Show>
         </section>
     }
 }

@@ -79,6 +79,7 @@ pub fn Header(
                 <a href="/console">"Chats"</a>
                 <a href="/console/tickets" rel="external">"Tickets"</a>
                 <a href="/console/articles" rel="external">"Articles"</a>
+                <a href="/console/drive" rel="external">"Drive"</a>
                 {admin.then(|| view! {
                     <a href="/console/team">"Team"</a>
                     <a href="/console/automation">"Automation"</a>

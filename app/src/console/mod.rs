@@ -4,6 +4,7 @@ pub mod admin;
 pub mod articles;
 mod chat_list;
 mod chat_pane;
+pub mod drive;
 mod header;
 mod login;
 mod operations;

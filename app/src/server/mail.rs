@@ -326,6 +326,14 @@ fn line(event: &Event, visitor: &str) -> Option<(String, String)> {
             };
             Some((who, body.clone()))
         }
+        Event::Attachment { author, file } => {
+            let who = match author {
+                Author::Visitor => visitor.to_string(),
+                Author::Staff(s) => s.name.clone(),
+            };
+            let size = crate::model::file_size(file.size);
+            Some((who, format!("Sent the file {} ({size})", file.name)))
+        }
         Event::Rated {
             style,
             score,

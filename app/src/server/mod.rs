@@ -1,8 +1,10 @@
-//! Server-only code: storage, the live hub, the chat service, staff auth and Markdown.
+//! Server-only code: storage (rows and file bytes), the live hub, the chat service, staff auth and Markdown.
 
 pub mod admin_store;
 pub mod article_store;
 pub mod auth;
+pub mod blobs;
+pub mod file_store;
 pub mod hub;
 pub mod mail;
 pub mod markdown;

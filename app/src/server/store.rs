@@ -60,6 +60,7 @@ pub trait Store:
     AdminStore
     + super::article_store::ArticleStore
     + super::ticket_store::TicketStore
+    + super::file_store::FileStore
     + Send
     + Sync
     + 'static

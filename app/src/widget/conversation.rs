@@ -1,6 +1,7 @@
 //! The visitor's side of a chat.
 
 use super::rating::RatingPrompt;
+use crate::components::attach::Uploads;
 use crate::components::composer::Composer;
 use crate::components::live::{Conn, Live};
 use crate::components::transcript::TranscriptView;
@@ -74,6 +75,13 @@ pub fn Conversation(session: Started, on_reset: Callback<()>) -> impl IntoView {
     let answered = Memo::new(move |_| {
         chat().is_some_and(|c| matches!(c.state.rating, Rating::Answered { .. }))
     });
+    let uploads = Uploads::chat(
+        chat_id,
+        Some(token.get_value()),
+        Signal::derive(move || live.attachments.get() && phase() != Some(Phase::Ended)),
+        live.max_file_bytes.into(),
+        None,
+    );
     let events = Signal::derive(move || live.transcript(chat_id));
     let pending = Signal::derive(move || live.pending_for(chat_id));
 
@@ -83,7 +91,8 @@ pub fn Conversation(session: Started, on_reset: Callback<()>) -> impl IntoView {
             {move || (live.conn.get() == Conn::Retrying).then(|| view! {
                 <p class="connection" role="status">"Reconnecting…"</p>
             })}
-            <TranscriptView events pending visitor_name my_name=visitor_name
+            <TranscriptView events pending visitor_name my_name=visitor_name chat_id
+                file_token=token.get_value()
                 on_dismiss=Callback::new(move |id: String| live.dismiss(&id))/>
             <p class="typing" aria-live="polite">
                 {move || live.typing_in(chat_id).first().map(|n| format!("{n} is typing…"))}
@@ -95,7 +104,8 @@ pub fn Conversation(session: Started, on_reset: Callback<()>) -> impl IntoView {
                 }).into_any(),
             }}
             <Composer on_send=Callback::new(move |body| live.send(chat_id, body)) blocked
-                on_typing=Callback::new(move |t| live.set_typing(chat_id, t)) emojis=live.emojis/>
+                on_typing=Callback::new(move |t| live.set_typing(chat_id, t)) emojis=live.emojis
+                uploads/>
             {move || (phase() == Some(Phase::Ended)).then(|| view! {
                 <button type="button" class="secondary" on:click=move |_| on_reset.run(())>"Start a new chat"</button>
             })}

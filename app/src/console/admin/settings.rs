@@ -1,13 +1,16 @@
 //! `/console/settings`: live chat settings. Emojis on or off for the staff portal and for the
-//! client portal (the widget), and the rating style. Saved settings reach open consoles and
+//! client portal (the widget), the rating style, and attachments (whether visitors may attach
+//! files, the maximum file size, the blocked file types). Saved settings reach open consoles and
 //! widgets at once, through their live sockets.
 
 use super::{loaded, message, AdminShell, Load};
 use crate::api::admin as api;
-use crate::model::ChatSettings;
+use crate::model::{ChatSettings, MAX_MAX_FILE_BYTES};
 use crate::rules::RatingStyle;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+
+const MB: u64 = 1024 * 1024;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -65,8 +68,8 @@ fn Settings() -> impl IntoView {
             </label>
         }
     };
-    // One checkbox per portal; `portal` picks its switch in the settings.
-    let emojis_for = move |portal: fn(&mut ChatSettings) -> &mut bool, label: &'static str| {
+    // One checkbox per switch; `portal` picks it in the settings.
+    let switch = move |portal: fn(&mut ChatSettings) -> &mut bool, label: &'static str| {
         view! {
             <label class="pick">
                 <input type="checkbox"
@@ -82,14 +85,33 @@ fn Settings() -> impl IntoView {
                 <fieldset>
                     <legend>"Emojis"</legend>
                     <p class="help">"The Emojis button beside the chat box. Emojis people type are always shown."</p>
-                    {emojis_for(|s| &mut s.staff_emojis, "Emojis in the staff portal")}
-                    {emojis_for(|s| &mut s.client_emojis, "Emojis in the client portal")}
+                    {switch(|s| &mut s.staff_emojis, "Emojis in the staff portal")}
+                    {switch(|s| &mut s.client_emojis, "Emojis in the client portal")}
                 </fieldset>
                 <fieldset>
                     <legend>"Rating style"</legend>
                     <p class="help">"What Ask for rating shows the visitor."</p>
                     {style_choice(RatingStyle::Smiley, "Smiley")}
                     {style_choice(RatingStyle::Star, "Star")}
+                </fieldset>
+                <fieldset>
+                    <legend>"Attachments"</legend>
+                    <p class="help">"The Attachment button beside the chat box. Staff may always attach files."</p>
+                    {switch(|s| &mut s.visitor_attachments, "Visitors may attach files")}
+                    <label class="field">
+                        "Maximum file size (MB)"
+                        <input type="number" min="1" max=MAX_MAX_FILE_BYTES / MB step="1"
+                            prop:value=move || settings.with(|s| (s.max_file_bytes / MB).max(1).to_string())
+                            on:change=move |ev| {
+                                if let Ok(mb) = event_target_value(&ev).trim().parse::<u64>() {
+                                    settings.update(|s| s.max_file_bytes = mb * MB);
+                                }
+                            }/>
+                    </label>
+                    <p class="help">"Blocked file types are recognised by their content, not only by their name."</p>
+                    {switch(|s| &mut s.block_executables, "Block executables (.exe, .dll, .msi, programs)")}
+                    {switch(|s| &mut s.block_scripts, "Block scripts (.sh, .bat, .ps1, .js, …)")}
+                    {switch(|s| &mut s.block_archives, "Block archives (.zip, .rar, .7z, …)")}
                 </fieldset>
                 {move || outcome.get().map(|o| match o {
                     Ok(()) => view! { <p class="done" role="status">"Settings saved."</p> }.into_any(),

@@ -260,6 +260,7 @@ fn Ticket(
                     let name = requester.name.clone();
                     view! {
                         <TranscriptView events pending=Signal::derive(Vec::new)
+                            chat_id=detail.ticket.chat_id.unwrap_or_default()
                             visitor_name=Signal::derive(move || name.clone())
                             my_name=Signal::derive(String::new)/>
                     }

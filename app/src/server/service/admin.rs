@@ -6,7 +6,7 @@
 
 use super::{invalid, Service, ServiceError};
 use crate::api::admin::AuditPage;
-use crate::model::{ChatSettings, Department, Me, StaffEntry};
+use crate::model::{file_size, ChatSettings, Department, Me, StaffEntry, MAX_MAX_FILE_BYTES};
 use crate::routing::{Action, Condition, Rule};
 use crate::rules::StaffId;
 use crate::server::now_ms;
@@ -271,18 +271,40 @@ impl Service {
         me: &Me,
         settings: ChatSettings,
     ) -> Result<ChatSettings, ServiceError> {
+        if settings.max_file_bytes < 1024 || settings.max_file_bytes > MAX_MAX_FILE_BYTES {
+            return Err(invalid(
+                "max_file_bytes",
+                &format!(
+                    "The maximum file size must be between 1 KB and {}.",
+                    file_size(MAX_MAX_FILE_BYTES)
+                ),
+            ));
+        }
         let on_off = |on: bool| if on { "on" } else { "off" };
-        let audit = AuditNote {
-            staff_id: me.id,
-            staff_name: me.name.clone(),
-            op: "ChatSettings".into(),
-            detail: format!(
-                "emojis for staff {}, for visitors {}; rating style {:?}",
+        let blocked: Vec<&str> = [
+            (settings.block_executables, "executables"),
+            (settings.block_scripts, "scripts"),
+            (settings.block_archives, "archives"),
+        ]
+        .into_iter()
+        .filter_map(|(on, what)| on.then_some(what))
+        .collect();
+        let audit =
+            AuditNote {
+                staff_id: me.id,
+                staff_name: me.name.clone(),
+                op: "ChatSettings".into(),
+                detail: format!(
+                "emojis for staff {}, for visitors {}; rating style {:?}; visitor attachments {}, \
+                 up to {}, blocked: {}",
                 on_off(settings.staff_emojis),
                 on_off(settings.client_emojis),
-                settings.rating_style
+                settings.rating_style,
+                on_off(settings.visitor_attachments),
+                file_size(settings.max_file_bytes),
+                if blocked.is_empty() { "none".to_string() } else { blocked.join(", ") }
             ),
-        };
+            };
         self.store
             .save_chat_settings(&settings, audit, now_ms())
             .await?;

@@ -72,6 +72,7 @@ pub struct AddStaff {
 
 mod admin;
 mod articles;
+pub mod files;
 mod rating;
 mod tickets;
 
@@ -137,6 +138,8 @@ pub struct Service {
     dispatching: tokio::sync::Mutex<()>,
     /// Tickets: the mailer, the outbox worker's wake-up, the chat wait limit.
     tickets: tickets::Runtime,
+    /// Where uploaded files' bytes live.
+    files: files::Files,
 }
 
 impl Service {
@@ -151,6 +154,7 @@ impl Service {
             queue: Mutex::new(HashMap::new()),
             dispatching: tokio::sync::Mutex::new(()),
             tickets: tickets::Runtime::default(),
+            files: files::Files::default(),
         }
     }
 
@@ -640,7 +644,7 @@ impl Service {
         }
         let actor = viewer.actor();
         let audit = match (viewer, &command) {
-            (_, Command::Send { .. }) => None,
+            (_, Command::Send { .. } | Command::Attach { .. }) => None,
             (Viewer::Staff(me), command) => Some(AuditNote {
                 staff_id: me.id,
                 staff_name: me.name.clone(),
@@ -672,8 +676,8 @@ impl Service {
                 chat: applied.chat.clone(),
                 only_for,
             });
-            // Anything but a message may change who is busy or what is waiting.
-            if !matches!(command, Command::Send { .. }) {
+            // Anything but a message or a file may change who is busy or what is waiting.
+            if !matches!(command, Command::Send { .. } | Command::Attach { .. }) {
                 self.dispatch().await?;
             }
         }

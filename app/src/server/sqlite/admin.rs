@@ -233,7 +233,8 @@ impl AdminStore for SqliteStore {
 
     async fn chat_settings(&self) -> Result<ChatSettings, StoreError> {
         let row = sqlx::query(
-            "SELECT staff_emojis, client_emojis, rating_style FROM chat_settings WHERE id = 1",
+            "SELECT staff_emojis, client_emojis, rating_style, visitor_attachments, max_file_bytes, \
+             block_executables, block_scripts, block_archives FROM chat_settings WHERE id = 1",
         )
         .fetch_one(&self.read)
         .await?;
@@ -244,6 +245,11 @@ impl AdminStore for SqliteStore {
                 "smiley" => RatingStyle::Smiley,
                 _ => RatingStyle::Star,
             },
+            visitor_attachments: row.try_get("visitor_attachments")?,
+            max_file_bytes: row.try_get::<i64, _>("max_file_bytes")?.max(0) as u64,
+            block_executables: row.try_get("block_executables")?,
+            block_scripts: row.try_get("block_scripts")?,
+            block_archives: row.try_get("block_archives")?,
         })
     }
 
@@ -256,7 +262,8 @@ impl AdminStore for SqliteStore {
         let mut tx = self.write.begin().await?;
         sqlx::query(
             "UPDATE chat_settings SET staff_emojis = ?, client_emojis = ?, rating_style = ?, \
-             updated_at = ? WHERE id = 1",
+             visitor_attachments = ?, max_file_bytes = ?, block_executables = ?, block_scripts = ?, \
+             block_archives = ?, updated_at = ? WHERE id = 1",
         )
         .bind(settings.staff_emojis)
         .bind(settings.client_emojis)
@@ -264,6 +271,11 @@ impl AdminStore for SqliteStore {
             RatingStyle::Smiley => "smiley",
             RatingStyle::Star => "star",
         })
+        .bind(settings.visitor_attachments)
+        .bind(settings.max_file_bytes as i64)
+        .bind(settings.block_executables)
+        .bind(settings.block_scripts)
+        .bind(settings.block_archives)
         .bind(now)
         .execute(&mut *tx)
         .await?;

@@ -18,6 +18,7 @@ use std::time::Duration;
 
 mod admin;
 mod articles;
+mod attachments;
 mod tickets;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
