@@ -181,17 +181,6 @@ async fn save_settings(d: &Desk, settings: ChatSettings) {
     .expect("save the settings");
 }
 
-async fn count_rows(dir: &Path, table: &str) -> i64 {
-    let url = format!("sqlite://{}", dir.join("helpdesk.db").display());
-    let pool = sqlx::SqlitePool::connect(&url).await.expect("open the db");
-    let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    n
-}
-
 /// Every regular file under `<data>/files`, pending ones included.
 fn stored_files(dir: &Path) -> Vec<PathBuf> {
     fn walk(p: &Path, out: &mut Vec<PathBuf>) {
@@ -311,7 +300,7 @@ async fn refused_uploads_are_explained_and_leave_no_row_and_no_file() {
     .unwrap_err();
     assert_eq!(file_error(e), "Choose a file to send.");
 
-    assert_eq!(count_rows(d.dir.path(), "chat_attachments").await, 0);
+    assert_eq!(common::count_rows(d.dir.path(), "chat_attachments").await, 0);
     assert_eq!(stored_files(d.dir.path()), Vec::<PathBuf>::new());
 
     // A name with a harmless folder and a direction override is cleaned, then accepted.
@@ -321,7 +310,7 @@ async fn refused_uploads_are_explained_and_leave_no_row_and_no_file() {
     assert_eq!(shared.name, "snap.png");
     assert_eq!(shared.content_type, "image/png");
     assert_eq!(shared.size, PNG.len() as u64);
-    assert_eq!(count_rows(d.dir.path(), "chat_attachments").await, 1);
+    assert_eq!(common::count_rows(d.dir.path(), "chat_attachments").await, 1);
     assert_eq!(stored_files(d.dir.path()).len(), 1);
     // It reached the chat as a stored event with the next sequence number.
     visitor.wait_for_seq(started.chat_id, 3).await;
@@ -514,7 +503,7 @@ async fn the_server_enforces_the_attachment_settings_and_the_chat_rules() {
         staff_upload(&d, &d.bob.1, started.chat_id, "photo.png", PNG).await,
         Err(ApiError::Refused(Refusal::MonitorCannotSend))
     );
-    assert_eq!(count_rows(d.dir.path(), "chat_attachments").await, 0);
+    assert_eq!(common::count_rows(d.dir.path(), "chat_attachments").await, 0);
     assert!(stored_files(d.dir.path()).is_empty());
 
     // Staff may still send.
@@ -526,7 +515,7 @@ async fn the_server_enforces_the_attachment_settings_and_the_chat_rules() {
     visitor_upload(&d, &started, "photo.png", PNG)
         .await
         .unwrap();
-    assert_eq!(count_rows(d.dir.path(), "chat_attachments").await, 2);
+    assert_eq!(common::count_rows(d.dir.path(), "chat_attachments").await, 2);
 
     // An ended chat takes no more files, and the refused file is not kept.
     d.server.chat_op(&d.ann.1, started.chat_id, "End").await;
@@ -534,7 +523,7 @@ async fn the_server_enforces_the_attachment_settings_and_the_chat_rules() {
         visitor_upload(&d, &started, "late.png", PNG).await,
         Err(ApiError::Refused(Refusal::ChatEnded))
     );
-    assert_eq!(count_rows(d.dir.path(), "chat_attachments").await, 2);
+    assert_eq!(common::count_rows(d.dir.path(), "chat_attachments").await, 2);
     assert_eq!(stored_files(d.dir.path()).len(), 2);
 }
 
@@ -695,7 +684,7 @@ async fn the_drive_keeps_folders_and_files_that_staff_share_into_chats() {
     )
     .await;
     assert_eq!(stored_files(d.dir.path()).len(), before - 1);
-    assert_eq!(count_rows(d.dir.path(), "drive_files").await, 0);
+    assert_eq!(common::count_rows(d.dir.path(), "drive_files").await, 0);
     let _: () = call(
         &d.server,
         ann,

@@ -3,9 +3,13 @@
 
 use super::store::StoreError;
 use crate::article::{Article, ArticleSummary, Piece};
-use crate::model::{AuditEntry, ChatSummary, Department, Me, StaffEntry, StoredEvent, Visitor};
+use super::file_store::StoredFile;
+use crate::model::{
+    AuditEntry, ChatSettings, ChatSummary, Department, DriveFile, DriveFolder, Me, StaffEntry, StoredEvent,
+    Visitor,
+};
 use crate::routing::{Matching, Rule};
-use crate::rules::{Millis, StaffRef};
+use crate::rules::{Millis, RatingStyle, StaffRef};
 use crate::ticket::{HistoryEntry, MailItem, MailState, Requester, TicketStatus, TicketSummary};
 use sqlx::FromRow;
 
@@ -387,6 +391,123 @@ impl From<ArticleSummaryRow> for ArticleSummary {
             published: r.published,
             updated_at: r.updated_at,
         }
+    }
+}
+
+#[derive(FromRow)]
+pub struct FolderRow {
+    id: i64,
+    parent_id: Option<i64>,
+    name: String,
+}
+
+impl From<FolderRow> for DriveFolder {
+    fn from(r: FolderRow) -> Self {
+        DriveFolder {
+            id: r.id,
+            parent_id: r.parent_id,
+            name: r.name,
+        }
+    }
+}
+
+pub const DRIVE_FILE_COLUMNS: &str =
+    "id, folder_id, blob_key, name, size, content_type, uploaded_by, updated_at";
+
+#[derive(FromRow)]
+pub struct DriveFileRow {
+    id: i64,
+    folder_id: Option<i64>,
+    blob_key: String,
+    name: String,
+    size: i64,
+    content_type: String,
+    uploaded_by: String,
+    updated_at: Millis,
+}
+
+impl From<DriveFileRow> for (DriveFile, StoredFile) {
+    fn from(r: DriveFileRow) -> Self {
+        let size = r.size.max(0) as u64;
+        let stored = StoredFile {
+            blob_key: r.blob_key,
+            name: r.name.clone(),
+            size,
+            content_type: r.content_type.clone(),
+        };
+        let file = DriveFile {
+            id: r.id,
+            folder_id: r.folder_id,
+            name: r.name,
+            size,
+            content_type: r.content_type,
+            uploaded_by: r.uploaded_by,
+            updated_at: r.updated_at,
+        };
+        (file, stored)
+    }
+}
+
+impl From<DriveFileRow> for DriveFile {
+    fn from(r: DriveFileRow) -> Self {
+        <(DriveFile, StoredFile)>::from(r).0
+    }
+}
+
+#[derive(FromRow)]
+pub struct StoredFileRow {
+    blob_key: String,
+    name: String,
+    size: i64,
+    content_type: String,
+}
+
+impl From<StoredFileRow> for StoredFile {
+    fn from(r: StoredFileRow) -> Self {
+        StoredFile {
+            blob_key: r.blob_key,
+            name: r.name,
+            size: r.size.max(0) as u64,
+            content_type: r.content_type,
+        }
+    }
+}
+
+/// The one row of live chat settings.
+#[derive(FromRow)]
+pub struct SettingsRow {
+    staff_emojis: bool,
+    client_emojis: bool,
+    rating_style: String,
+    visitor_attachments: bool,
+    max_file_bytes: i64,
+    block_executables: bool,
+    block_scripts: bool,
+    block_archives: bool,
+}
+
+impl From<SettingsRow> for ChatSettings {
+    fn from(r: SettingsRow) -> Self {
+        ChatSettings {
+            staff_emojis: r.staff_emojis,
+            client_emojis: r.client_emojis,
+            rating_style: match r.rating_style.as_str() {
+                "smiley" => RatingStyle::Smiley,
+                _ => RatingStyle::Star,
+            },
+            visitor_attachments: r.visitor_attachments,
+            max_file_bytes: r.max_file_bytes.max(0) as u64,
+            block_executables: r.block_executables,
+            block_scripts: r.block_scripts,
+            block_archives: r.block_archives,
+        }
+    }
+}
+
+pub fn rating_style_name(style: RatingStyle) -> &'static str {
+    match style {
+        RatingStyle::Smiley => "smiley",
+        RatingStyle::Star => "star",
     }
 }
 

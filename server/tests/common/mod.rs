@@ -54,6 +54,20 @@ pub async fn config_for(data_dir: &Path) -> server::config::Config {
     config
 }
 
+/// The number of rows in `table` of the database a test server on `data_dir` uses.
+pub async fn count_rows(data_dir: &Path, table: &str) -> i64 {
+    use sqlx::Connection;
+    let url = config_for(data_dir).await.database_url;
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    if url.starts_with("postgres") {
+        let mut db = sqlx::PgConnection::connect(&url).await.expect("open the db");
+        sqlx::query_scalar(&sql).fetch_one(&mut db).await.unwrap()
+    } else {
+        let mut db = sqlx::SqliteConnection::connect(&url).await.expect("open the db");
+        sqlx::query_scalar(&sql).fetch_one(&mut db).await.unwrap()
+    }
+}
+
 async fn pg_database_for(data_dir: &Path) -> String {
     use sqlx::Connection;
     use std::hash::{Hash, Hasher};

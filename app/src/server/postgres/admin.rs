@@ -3,9 +3,11 @@
 use super::PgStore;
 use crate::model::{AuditEntry, ChatSettings, Department, StaffEntry, Status};
 use crate::routing::Rule;
-use crate::rules::{Millis, RatingStyle, StaffId};
+use crate::rules::{Millis, StaffId};
 use crate::server::admin_store::AdminStore;
-use crate::server::rows::{self, matching_name, AuditRow, RuleRow, StaffRow, RULE_COLUMNS};
+use crate::server::rows::{
+    self, matching_name, rating_style_name, AuditRow, RuleRow, SettingsRow, StaffRow, RULE_COLUMNS,
+};
 use crate::server::store::{AuditNote, StoreError};
 use async_trait::async_trait;
 
@@ -177,19 +179,13 @@ impl AdminStore for PgStore {
     }
 
     async fn chat_settings(&self) -> Result<ChatSettings, StoreError> {
-        let (staff_emojis, client_emojis, rating_style): (bool, bool, String) = sqlx::query_as(
-            "SELECT staff_emojis, client_emojis, rating_style FROM chat_settings WHERE id = 1",
+        let row: SettingsRow = sqlx::query_as(
+            "SELECT staff_emojis, client_emojis, rating_style, visitor_attachments, max_file_bytes, \
+             block_executables, block_scripts, block_archives FROM chat_settings WHERE id = 1",
         )
         .fetch_one(&self.pool)
         .await?;
-        Ok(ChatSettings {
-            staff_emojis,
-            client_emojis,
-            rating_style: match rating_style.as_str() {
-                "smiley" => RatingStyle::Smiley,
-                _ => RatingStyle::Star,
-            },
-        })
+        Ok(row.into())
     }
 
     async fn save_chat_settings(
@@ -201,14 +197,17 @@ impl AdminStore for PgStore {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "UPDATE chat_settings SET staff_emojis = $1, client_emojis = $2, rating_style = $3, \
-             updated_at = $4 WHERE id = 1",
+             visitor_attachments = $4, max_file_bytes = $5, block_executables = $6, \
+             block_scripts = $7, block_archives = $8, updated_at = $9 WHERE id = 1",
         )
         .bind(settings.staff_emojis)
         .bind(settings.client_emojis)
-        .bind(match settings.rating_style {
-            RatingStyle::Smiley => "smiley",
-            RatingStyle::Star => "star",
-        })
+        .bind(rating_style_name(settings.rating_style))
+        .bind(settings.visitor_attachments)
+        .bind(settings.max_file_bytes as i64)
+        .bind(settings.block_executables)
+        .bind(settings.block_scripts)
+        .bind(settings.block_archives)
         .bind(now)
         .execute(&mut *tx)
         .await?;

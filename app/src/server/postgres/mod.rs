@@ -12,6 +12,7 @@ use sqlx::Row;
 
 mod admin;
 mod articles;
+mod attachments;
 mod tickets;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
