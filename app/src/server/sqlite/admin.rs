@@ -2,35 +2,14 @@
 
 use super::SqliteStore;
 use crate::model::{AuditEntry, ChatSettings, Department, StaffEntry, Status};
-use crate::routing::{Matching, Rule};
-use crate::rules::{Millis, RatingStyle, StaffId};
+use crate::routing::Rule;
+use crate::rules::{Millis, StaffId};
 use crate::server::admin_store::AdminStore;
+use crate::server::rows::{
+    self, matching_name, rating_style_name, AuditRow, RuleRow, SettingsRow, StaffRow, RULE_COLUMNS,
+};
 use crate::server::store::{AuditNote, StoreError};
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
-
-fn rule_from_row(row: &SqliteRow) -> Result<Rule, StoreError> {
-    Ok(Rule {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        position: row.try_get("position")?,
-        enabled: row.try_get("enabled")?,
-        matching: match row.try_get::<&str, _>("matching")? {
-            "any" => Matching::Any,
-            _ => Matching::All,
-        },
-        conditions: serde_json::from_str(row.try_get::<&str, _>("conditions")?)?,
-        action: serde_json::from_str(row.try_get::<&str, _>("action")?)?,
-    })
-}
-
-fn matching_name(m: Matching) -> &'static str {
-    match m {
-        Matching::All => "all",
-        Matching::Any => "any",
-    }
-}
 
 #[async_trait]
 impl AdminStore for SqliteStore {
@@ -67,34 +46,14 @@ impl AdminStore for SqliteStore {
     }
 
     async fn staff_directory(&self) -> Result<Vec<StaffEntry>, StoreError> {
-        let rows = sqlx::query(
+        let rows: Vec<StaffRow> = sqlx::query_as(
             "SELECT s.id, s.name, s.email, s.is_admin, s.status, \
              (SELECT group_concat(department_id) FROM staff_departments d WHERE d.staff_id = s.id) AS departments \
              FROM staff s ORDER BY s.name, s.id",
         )
         .fetch_all(&self.read)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let status = Status::parse(r.try_get("status")?).unwrap_or(Status::Offline);
-                let departments: Option<String> = r.try_get("departments")?;
-                let mut departments: Vec<i64> = departments
-                    .unwrap_or_default()
-                    .split(',')
-                    .filter_map(|d| d.parse().ok())
-                    .collect();
-                departments.sort_unstable();
-                Ok(StaffEntry {
-                    id: r.try_get("id")?,
-                    name: r.try_get("name")?,
-                    email: r.try_get("email")?,
-                    is_admin: r.try_get("is_admin")?,
-                    departments,
-                    status,
-                    presence: status,
-                })
-            })
-            .collect()
+        Ok(rows.into_iter().map(StaffEntry::from).collect())
     }
 
     async fn set_staff_departments(
@@ -137,12 +96,11 @@ impl AdminStore for SqliteStore {
     }
 
     async fn routing_rules(&self) -> Result<Vec<Rule>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, name, position, enabled, matching, conditions, action FROM routing_rules ORDER BY position, id",
+        rows::all(
+            sqlx::query_as::<_, RuleRow>(&format!("{RULE_COLUMNS} ORDER BY position, id"))
+                .fetch_all(&self.read)
+                .await?,
         )
-        .fetch_all(&self.read)
-        .await?;
-        rows.iter().map(rule_from_row).collect()
     }
 
     async fn save_rule(&self, rule: Rule, now: Millis) -> Result<Rule, StoreError> {
@@ -186,13 +144,12 @@ impl AdminStore for SqliteStore {
             }
             rule.id
         };
-        let row = sqlx::query("SELECT id, name, position, enabled, matching, conditions, action FROM routing_rules WHERE id = ?")
+        let saved: RuleRow = sqlx::query_as(&format!("{RULE_COLUMNS} WHERE id = ?"))
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-        let saved = rule_from_row(&row)?;
         tx.commit().await?;
-        Ok(saved)
+        saved.try_into()
     }
 
     async fn delete_rule(&self, id: i64) -> Result<(), StoreError> {
@@ -232,25 +189,13 @@ impl AdminStore for SqliteStore {
     }
 
     async fn chat_settings(&self) -> Result<ChatSettings, StoreError> {
-        let row = sqlx::query(
+        let row: SettingsRow = sqlx::query_as(
             "SELECT staff_emojis, client_emojis, rating_style, visitor_attachments, max_file_bytes, \
              block_executables, block_scripts, block_archives FROM chat_settings WHERE id = 1",
         )
         .fetch_one(&self.read)
         .await?;
-        Ok(ChatSettings {
-            staff_emojis: row.try_get("staff_emojis")?,
-            client_emojis: row.try_get("client_emojis")?,
-            rating_style: match row.try_get::<&str, _>("rating_style")? {
-                "smiley" => RatingStyle::Smiley,
-                _ => RatingStyle::Star,
-            },
-            visitor_attachments: row.try_get("visitor_attachments")?,
-            max_file_bytes: row.try_get::<i64, _>("max_file_bytes")?.max(0) as u64,
-            block_executables: row.try_get("block_executables")?,
-            block_scripts: row.try_get("block_scripts")?,
-            block_archives: row.try_get("block_archives")?,
-        })
+        Ok(row.into())
     }
 
     async fn save_chat_settings(
@@ -267,10 +212,7 @@ impl AdminStore for SqliteStore {
         )
         .bind(settings.staff_emojis)
         .bind(settings.client_emojis)
-        .bind(match settings.rating_style {
-            RatingStyle::Smiley => "smiley",
-            RatingStyle::Star => "star",
-        })
+        .bind(rating_style_name(settings.rating_style))
         .bind(settings.visitor_attachments)
         .bind(settings.max_file_bytes as i64)
         .bind(settings.block_executables)
@@ -285,7 +227,7 @@ impl AdminStore for SqliteStore {
     }
 
     async fn audit(&self, limit: i64, before: Option<i64>) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows = sqlx::query(
+        let rows: Vec<AuditRow> = sqlx::query_as(
             "SELECT id, at, staff_id, staff_name, chat_id, op, detail FROM audit_log \
              WHERE (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?",
         )
@@ -294,18 +236,6 @@ impl AdminStore for SqliteStore {
         .bind(limit.clamp(1, 500))
         .fetch_all(&self.read)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    id: r.try_get("id")?,
-                    at: r.try_get("at")?,
-                    staff_id: r.try_get("staff_id")?,
-                    staff_name: r.try_get("staff_name")?,
-                    chat_id: r.try_get("chat_id")?,
-                    op: r.try_get("op")?,
-                    detail: r.try_get("detail")?,
-                })
-            })
-            .collect()
+        Ok(rows.into_iter().map(AuditEntry::from).collect())
     }
 }

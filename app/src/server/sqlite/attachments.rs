@@ -4,41 +4,9 @@ use super::{insert_audit, SqliteStore};
 use crate::model::{ChatId, DriveFile, DriveFolder};
 use crate::rules::{Millis, StaffId};
 use crate::server::file_store::{FileStore, NewFile, StoredFile};
+use crate::server::rows::{DriveFileRow, FolderRow, StoredFileRow, DRIVE_FILE_COLUMNS};
 use crate::server::store::{AuditNote, StoreError};
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
-
-const FILE_COLUMNS: &str =
-    "SELECT id, folder_id, blob_key, name, size, content_type, uploaded_by, updated_at FROM drive_files";
-
-fn folder_from_row(row: &SqliteRow) -> Result<DriveFolder, StoreError> {
-    Ok(DriveFolder {
-        id: row.try_get("id")?,
-        parent_id: row.try_get("parent_id")?,
-        name: row.try_get("name")?,
-    })
-}
-
-fn file_from_row(row: &SqliteRow) -> Result<(DriveFile, StoredFile), StoreError> {
-    let size = row.try_get::<i64, _>("size")?.max(0) as u64;
-    let file = DriveFile {
-        id: row.try_get("id")?,
-        folder_id: row.try_get("folder_id")?,
-        name: row.try_get("name")?,
-        size,
-        content_type: row.try_get("content_type")?,
-        uploaded_by: row.try_get("uploaded_by")?,
-        updated_at: row.try_get("updated_at")?,
-    };
-    let stored = StoredFile {
-        blob_key: row.try_get("blob_key")?,
-        name: file.name.clone(),
-        size,
-        content_type: file.content_type.clone(),
-    };
-    Ok((file, stored))
-}
 
 /// A name clash inside one folder, in words.
 fn taken(e: StoreError, name: &str) -> StoreError {
@@ -59,7 +27,7 @@ impl FileStore for SqliteStore {
         staff: Option<StaffId>,
         now: Millis,
     ) -> Result<i64, StoreError> {
-        let row = sqlx::query(
+        Ok(sqlx::query_scalar(
             "INSERT INTO chat_attachments (chat_id, blob_key, name, size, content_type, staff_id, \
              created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
@@ -71,8 +39,7 @@ impl FileStore for SqliteStore {
         .bind(staff)
         .bind(now)
         .fetch_one(&self.write)
-        .await?;
-        Ok(row.try_get("id")?)
+        .await?)
     }
 
     async fn delete_chat_attachment(&self, id: i64) -> Result<(), StoreError> {
@@ -88,7 +55,7 @@ impl FileStore for SqliteStore {
         chat: ChatId,
         id: i64,
     ) -> Result<Option<StoredFile>, StoreError> {
-        let row = sqlx::query(
+        let row: Option<StoredFileRow> = sqlx::query_as(
             "SELECT blob_key, name, size, content_type FROM chat_attachments \
              WHERE id = ? AND chat_id = ?",
         )
@@ -96,51 +63,40 @@ impl FileStore for SqliteStore {
         .bind(chat)
         .fetch_optional(&self.read)
         .await?;
-        row.map(|r| {
-            Ok(StoredFile {
-                blob_key: r.try_get("blob_key")?,
-                name: r.try_get("name")?,
-                size: r.try_get::<i64, _>("size")?.max(0) as u64,
-                content_type: r.try_get("content_type")?,
-            })
-        })
-        .transpose()
+        Ok(row.map(Into::into))
     }
 
     async fn drive_folder(&self, id: i64) -> Result<Option<DriveFolder>, StoreError> {
-        sqlx::query("SELECT id, parent_id, name FROM drive_folders WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?
-            .as_ref()
-            .map(folder_from_row)
-            .transpose()
+        let row: Option<FolderRow> =
+            sqlx::query_as("SELECT id, parent_id, name FROM drive_folders WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.read)
+                .await?;
+        Ok(row.map(Into::into))
     }
 
     async fn drive_contents(
         &self,
         folder: Option<i64>,
     ) -> Result<(Vec<DriveFolder>, Vec<DriveFile>), StoreError> {
-        let folders = sqlx::query(
+        let folders: Vec<FolderRow> = sqlx::query_as(
             "SELECT id, parent_id, name FROM drive_folders WHERE parent_id IS ? \
              ORDER BY name COLLATE NOCASE, id",
         )
         .bind(folder)
         .fetch_all(&self.read)
-        .await?
-        .iter()
-        .map(folder_from_row)
-        .collect::<Result<_, _>>()?;
-        let files = sqlx::query(&format!(
-            "{FILE_COLUMNS} WHERE folder_id IS ? ORDER BY name COLLATE NOCASE, id"
+        .await?;
+        let files: Vec<DriveFileRow> = sqlx::query_as(&format!(
+            "SELECT {DRIVE_FILE_COLUMNS} FROM drive_files WHERE folder_id IS ? \
+             ORDER BY name COLLATE NOCASE, id"
         ))
         .bind(folder)
         .fetch_all(&self.read)
-        .await?
-        .iter()
-        .map(|r| file_from_row(r).map(|(f, _)| f))
-        .collect::<Result<_, _>>()?;
-        Ok((folders, files))
+        .await?;
+        Ok((
+            folders.into_iter().map(Into::into).collect(),
+            files.into_iter().map(Into::into).collect(),
+        ))
     }
 
     async fn add_drive_folder(
@@ -151,7 +107,7 @@ impl FileStore for SqliteStore {
         now: Millis,
     ) -> Result<DriveFolder, StoreError> {
         let mut tx = self.write.begin().await?;
-        let row = sqlx::query(
+        let row: FolderRow = sqlx::query_as(
             "INSERT INTO drive_folders (parent_id, name, created_at) VALUES (?, ?, ?) \
              RETURNING id, parent_id, name",
         )
@@ -163,7 +119,7 @@ impl FileStore for SqliteStore {
         .map_err(|e| taken(e.into(), name))?;
         insert_audit(&mut tx, None, &audit, now).await?;
         tx.commit().await?;
-        folder_from_row(&row)
+        Ok(row.into())
     }
 
     async fn rename_drive_folder(
@@ -174,7 +130,7 @@ impl FileStore for SqliteStore {
         now: Millis,
     ) -> Result<DriveFolder, StoreError> {
         let mut tx = self.write.begin().await?;
-        let row = sqlx::query(
+        let row: FolderRow = sqlx::query_as(
             "UPDATE drive_folders SET name = ? WHERE id = ? RETURNING id, parent_id, name",
         )
         .bind(name)
@@ -185,7 +141,7 @@ impl FileStore for SqliteStore {
         .ok_or(StoreError::NotFound)?;
         insert_audit(&mut tx, None, &audit, now).await?;
         tx.commit().await?;
-        folder_from_row(&row)
+        Ok(row.into())
     }
 
     async fn delete_drive_folder(
@@ -227,11 +183,10 @@ impl FileStore for SqliteStore {
         now: Millis,
     ) -> Result<DriveFile, StoreError> {
         let mut tx = self.write.begin().await?;
-        let row = sqlx::query(
+        let row: DriveFileRow = sqlx::query_as(&format!(
             "INSERT INTO drive_files (folder_id, blob_key, name, size, content_type, uploaded_by, \
-             updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) \
-             RETURNING id, folder_id, blob_key, name, size, content_type, uploaded_by, updated_at",
-        )
+             updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {DRIVE_FILE_COLUMNS}"
+        ))
         .bind(folder)
         .bind(&file.blob_key)
         .bind(&file.name)
@@ -243,17 +198,17 @@ impl FileStore for SqliteStore {
         .await?;
         insert_audit(&mut tx, None, &audit, now).await?;
         tx.commit().await?;
-        Ok(file_from_row(&row)?.0)
+        Ok(row.into())
     }
 
     async fn drive_file(&self, id: i64) -> Result<Option<(DriveFile, StoredFile)>, StoreError> {
-        sqlx::query(&format!("{FILE_COLUMNS} WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?
-            .as_ref()
-            .map(file_from_row)
-            .transpose()
+        let row: Option<DriveFileRow> = sqlx::query_as(&format!(
+            "SELECT {DRIVE_FILE_COLUMNS} FROM drive_files WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.map(Into::into))
     }
 
     async fn rename_drive_file(
@@ -264,10 +219,10 @@ impl FileStore for SqliteStore {
         now: Millis,
     ) -> Result<DriveFile, StoreError> {
         let mut tx = self.write.begin().await?;
-        let row = sqlx::query(
+        let row: DriveFileRow = sqlx::query_as(&format!(
             "UPDATE drive_files SET name = ?, updated_at = ? WHERE id = ? \
-             RETURNING id, folder_id, blob_key, name, size, content_type, uploaded_by, updated_at",
-        )
+             RETURNING {DRIVE_FILE_COLUMNS}"
+        ))
         .bind(name)
         .bind(now)
         .bind(id)
@@ -276,7 +231,7 @@ impl FileStore for SqliteStore {
         .ok_or(StoreError::NotFound)?;
         insert_audit(&mut tx, None, &audit, now).await?;
         tx.commit().await?;
-        Ok(file_from_row(&row)?.0)
+        Ok(row.into())
     }
 
     async fn delete_drive_file(

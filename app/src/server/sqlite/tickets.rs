@@ -1,102 +1,33 @@
 //! SQLite side of [`TicketStore`].
 
-use super::{apply_in, chat_in, event_from_row, SqliteStore};
-use crate::model::{ChatId, Department};
+use super::{apply_in, chat_in, SqliteStore};
+use crate::model::ChatId;
 use crate::rules::{Event, Millis, StaffRef};
+use crate::server::rows::{
+    self, like_pattern, EventRow, HistoryRow, MailRow, OutboxRow, TicketRow, MAIL_COLUMNS,
+    TICKET_COLUMNS,
+};
 use crate::server::store::{AuditNote, Decide, StoreError};
 use crate::server::ticket_store::{
     ChatTicket, Closed, MailOutcome, NewTicket, OutboxItem, TicketStore,
 };
 use crate::ticket::{
-    one_line, AssigneeFilter, HistoryEntry, MailItem, MailState, Requester, TicketChange,
-    TicketDetail, TicketFilter, TicketNumber, TicketStatus, TicketSummary,
+    one_line, AssigneeFilter, MailItem, MailState, TicketChange, TicketDetail, TicketFilter,
+    TicketNumber, TicketSummary,
 };
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
-
-const TICKET_COLUMNS: &str = "SELECT t.id, t.chat_id, t.subject, t.status, t.requester_name, \
-     t.requester_email, t.department_id, d.name AS department_name, t.assignee_id, \
-     s.name AS assignee_name, t.created_at, t.updated_at FROM tickets t \
-     LEFT JOIN departments d ON d.id = t.department_id LEFT JOIN staff s ON s.id = t.assignee_id";
-
-fn status_from(s: &str) -> Result<TicketStatus, StoreError> {
-    TicketStatus::parse(s).ok_or_else(|| StoreError::Db(format!("unknown ticket status {s:?}")))
-}
-
-fn ticket_from_row(row: &SqliteRow) -> Result<TicketSummary, StoreError> {
-    let department = match row.try_get::<Option<i64>, _>("department_id")? {
-        Some(id) => Some(Department {
-            id,
-            name: row.try_get("department_name")?,
-        }),
-        None => None,
-    };
-    let assignee = match row.try_get::<Option<i64>, _>("assignee_id")? {
-        Some(id) => Some(StaffRef {
-            id,
-            name: row.try_get("assignee_name")?,
-        }),
-        None => None,
-    };
-    Ok(TicketSummary {
-        number: row.try_get("id")?,
-        subject: row.try_get("subject")?,
-        requester: Requester {
-            name: row.try_get("requester_name")?,
-            email: row.try_get("requester_email")?,
-        },
-        status: status_from(row.try_get("status")?)?,
-        assignee,
-        department,
-        chat_id: row.try_get("chat_id")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
-}
-
-fn mail_from_row(row: &SqliteRow) -> Result<MailItem, StoreError> {
-    let status: &str = row.try_get("status")?;
-    let last_error: Option<String> = row.try_get("last_error")?;
-    let done_at: Option<Millis> = row.try_get("done_at")?;
-    let state = match status {
-        "queued" => MailState::Queued {
-            attempts: row.try_get::<i64, _>("attempts")?.max(0) as u32,
-            last_error,
-            next_attempt_at: row.try_get("next_attempt_at")?,
-        },
-        "sent" => MailState::Sent {
-            at: done_at.unwrap_or_default(),
-        },
-        "failed" => MailState::Failed {
-            reason: last_error.unwrap_or_default(),
-        },
-        "written" => MailState::WrittenToDisk {
-            at: done_at.unwrap_or_default(),
-            path: row
-                .try_get::<Option<String>, _>("path")?
-                .unwrap_or_default(),
-        },
-        other => return Err(StoreError::Db(format!("unknown outbox status {other:?}"))),
-    };
-    Ok(MailItem {
-        id: row.try_get("id")?,
-        to: row.try_get("to_email")?,
-        created_at: row.try_get("created_at")?,
-        state,
-    })
-}
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 async fn ticket_in(
     conn: &mut SqliteConnection,
     number: TicketNumber,
 ) -> Result<TicketSummary, StoreError> {
-    let row = sqlx::query(&format!("{TICKET_COLUMNS} WHERE t.id = ?"))
+    sqlx::query_as::<_, TicketRow>(&format!("{TICKET_COLUMNS} WHERE t.id = ?"))
         .bind(number)
         .fetch_optional(conn)
         .await?
-        .ok_or(StoreError::NotFound)?;
-    ticket_from_row(&row)
+        .ok_or(StoreError::NotFound)?
+        .try_into()
 }
 
 async fn history(
@@ -174,20 +105,6 @@ async fn queue_in(
             next_attempt_at: now,
         },
     })
-}
-
-/// `%text%` for LIKE, with the wildcards in `text` taken literally.
-fn like_pattern(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
 }
 
 #[async_trait]
@@ -357,16 +274,16 @@ impl TicketStore for SqliteStore {
         }
         q.push(" ORDER BY t.updated_at DESC, t.id DESC LIMIT ")
             .push_bind(limit);
-        let rows = q.build().fetch_all(&self.read).await?;
-        rows.iter().map(ticket_from_row).collect()
+        rows::all(q.build_query_as::<TicketRow>().fetch_all(&self.read).await?)
     }
 
     async fn ticket(&self, number: TicketNumber) -> Result<Option<TicketSummary>, StoreError> {
-        let row = sqlx::query(&format!("{TICKET_COLUMNS} WHERE t.id = ?"))
+        sqlx::query_as::<_, TicketRow>(&format!("{TICKET_COLUMNS} WHERE t.id = ?"))
             .bind(number)
             .fetch_optional(&self.read)
-            .await?;
-        row.map(|r| ticket_from_row(&r)).transpose()
+            .await?
+            .map(TicketSummary::try_from)
+            .transpose()
     }
 
     async fn ticket_detail(
@@ -375,59 +292,50 @@ impl TicketStore for SqliteStore {
     ) -> Result<Option<TicketDetail>, StoreError> {
         // One read transaction, so the parts agree with each other.
         let mut tx = self.read.begin().await?;
-        let Some(row) = sqlx::query(&format!("{TICKET_COLUMNS} WHERE t.id = ?"))
-            .bind(number)
-            .fetch_optional(&mut *tx)
-            .await?
+        let Some(row) =
+            sqlx::query_as::<_, TicketRow>(&format!("{TICKET_COLUMNS} WHERE t.id = ?"))
+                .bind(number)
+                .fetch_optional(&mut *tx)
+                .await?
         else {
             return Ok(None);
         };
-        let ticket = ticket_from_row(&row)?;
-        let extra = sqlx::query("SELECT message, page_url FROM tickets WHERE id = ?")
-            .bind(number)
-            .fetch_one(&mut *tx)
-            .await?;
+        let ticket = TicketSummary::try_from(row)?;
+        let (message, page_url): (Option<String>, Option<String>) =
+            sqlx::query_as("SELECT message, page_url FROM tickets WHERE id = ?")
+                .bind(number)
+                .fetch_one(&mut *tx)
+                .await?;
         let transcript = match ticket.chat_id {
-            Some(chat) => sqlx::query(
-                "SELECT seq, at, client_id, event FROM chat_events WHERE chat_id = ? ORDER BY seq",
-            )
-            .bind(chat)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(event_from_row)
-            .collect::<Result<Vec<_>, _>>()?,
+            Some(chat) => rows::all(
+                sqlx::query_as::<_, EventRow>(
+                    "SELECT seq, at, client_id, event FROM chat_events WHERE chat_id = ? ORDER BY seq",
+                )
+                .bind(chat)
+                .fetch_all(&mut *tx)
+                .await?,
+            )?,
             None => Vec::new(),
         };
-        let history = sqlx::query(
+        let history: Vec<HistoryRow> = sqlx::query_as(
             "SELECT at, actor, what FROM ticket_history WHERE ticket_id = ? ORDER BY id",
         )
         .bind(number)
         .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(HistoryEntry {
-                at: r.try_get("at")?,
-                actor: r.try_get("actor")?,
-                what: r.try_get("what")?,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-        let mail = sqlx::query("SELECT * FROM outbox WHERE ticket_id = ? ORDER BY id")
-            .bind(number)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(mail_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
+        .await?;
+        let mail = rows::all(
+            sqlx::query_as::<_, MailRow>(&format!("{MAIL_COLUMNS} WHERE ticket_id = ? ORDER BY id"))
+                .bind(number)
+                .fetch_all(&mut *tx)
+                .await?,
+        )?;
         tx.commit().await?;
         Ok(Some(TicketDetail {
             ticket,
-            message: extra.try_get("message")?,
+            message,
             transcript,
-            page_url: extra.try_get("page_url")?,
-            history,
+            page_url,
+            history: history.into_iter().map(Into::into).collect(),
             mail,
         }))
     }
@@ -504,7 +412,7 @@ impl TicketStore for SqliteStore {
         lease_until: Millis,
         limit: i64,
     ) -> Result<Vec<OutboxItem>, StoreError> {
-        let rows = sqlx::query(
+        let rows: Vec<OutboxRow> = sqlx::query_as(
             "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ? \
              WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ? \
                           ORDER BY next_attempt_at, id LIMIT ?) \
@@ -515,19 +423,7 @@ impl TicketStore for SqliteStore {
         .bind(limit)
         .fetch_all(&self.write)
         .await?;
-        let mut items = rows
-            .iter()
-            .map(|r| {
-                Ok(OutboxItem {
-                    id: r.try_get("id")?,
-                    ticket: r.try_get("ticket_id")?,
-                    kind: r.try_get("kind")?,
-                    to_name: r.try_get("to_name")?,
-                    to_email: r.try_get("to_email")?,
-                    attempts: r.try_get::<i64, _>("attempts")?.max(0) as u32,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+        let mut items: Vec<OutboxItem> = rows.into_iter().map(Into::into).collect();
         items.sort_by_key(|i| i.id);
         Ok(items)
     }
@@ -599,15 +495,5 @@ impl TicketStore for SqliteStore {
                 .fetch_one(&self.read)
                 .await?,
         )
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::like_pattern;
-
-    #[test]
-    fn like_patterns_take_wildcards_literally() {
-        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
     }
 }
