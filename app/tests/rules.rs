@@ -1913,3 +1913,43 @@ proptest! {
         }
     }
 }
+
+fn attach(visitor_allowed: bool) -> Command {
+    Command::Attach {
+        file: SharedFile {
+            id: 7,
+            name: "photo.png".into(),
+            size: 68,
+            content_type: "image/png".into(),
+        },
+        visitor_allowed,
+    }
+}
+
+#[test]
+fn files_go_wherever_messages_go_and_visitors_only_when_allowed() {
+    let state = chat_with(&[(ann(), Role::Owner, 0), (bob(), Role::Monitor, 0)]);
+    let (_, events) = ok(&state, &as_staff(&ann()), &attach(false), 5);
+    assert!(
+        matches!(&events[..], [Event::Attachment { author: Author::Staff(s), file }] if s.id == 1 && file.id == 7)
+    );
+    assert_eq!(audiences(&events), [Audience::Everyone]);
+    let (_, events) = ok(&state, &Actor::Visitor, &attach(true), 5);
+    assert!(matches!(&events[..], [Event::Attachment { author: Author::Visitor, .. }]));
+    assert_eq!(
+        refused(&state, &Actor::Visitor, &attach(false), 5),
+        Refusal::AttachmentsOff
+    );
+    assert_eq!(
+        refused(&state, &as_staff(&bob()), &attach(true), 5),
+        Refusal::MonitorCannotSend
+    );
+    assert_eq!(
+        refused(&state, &as_staff(&cat()), &attach(true), 5),
+        Refusal::NotInChat
+    );
+    assert_eq!(
+        refused(&ended_chat(), &Actor::Visitor, &attach(true), 5),
+        Refusal::ChatEnded
+    );
+}

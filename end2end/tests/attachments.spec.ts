@@ -124,7 +124,9 @@ test('the visitor attaches an image and staff see its preview; a disguised progr
     // An executable named like a picture is recognised by its content and refused.
     const elf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(200)]);
     await chooseFile(visitor, () => attachButton(visitor).click(), { name: 'holiday.png', mimeType: 'image/png', buffer: elf });
-    await expect(visitor.getByRole('alert')).toContainText('holiday.png is a program; files of that type cannot be sent.');
+    await expect(visitor.getByRole('alert').filter({ hasText: 'holiday.png' })).toHaveText(
+      'holiday.png is a program; files of that type cannot be sent.',
+    );
     await expect(log(ann).getByRole('link', { name: 'holiday.png' })).toHaveCount(0);
   } finally {
     for (const c of opened) await c.close();
