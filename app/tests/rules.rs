@@ -991,9 +991,10 @@ fn variant_index(refusal: &Refusal) -> usize {
         Refusal::NoteTooLong => 25,
         Refusal::NothingToExpire => 26,
         Refusal::SystemOnly => 27,
+        Refusal::AttachmentsOff => 28,
     }
 }
-const REFUSAL_VARIANTS: usize = 28;
+const REFUSAL_VARIANTS: usize = 29;
 
 /// Ann owns, Bob participates, Cat monitors; Dan is not in the chat.
 fn busy_chat() -> ChatState {
@@ -1076,6 +1077,7 @@ fn refusal_cases() -> Vec<(&'static str, ChatState, Actor, Command, Millis, Refu
         ("expire before time", forwarded_to_bob(), Actor::System, Command::Expire, T0 + 1, Refusal::NothingToExpire),
         ("staff expires", forwarded_to_bob(), as_staff(&ann()), Command::Expire, lapsed, Refusal::SystemOnly),
         ("the visitor expires", bob_invited(), Actor::Visitor, Command::Expire, lapsed, Refusal::SystemOnly),
+        ("the visitor attaches a file while that is off", busy_chat(), Actor::Visitor, attach(false), T0, Refusal::AttachmentsOff),
     ]
 }
 
@@ -1912,4 +1914,50 @@ proptest! {
             }
         }
     }
+}
+
+fn attach(visitor_allowed: bool) -> Command {
+    Command::Attach {
+        file: SharedFile {
+            id: 7,
+            name: "photo.png".into(),
+            size: 68,
+            content_type: "image/png".into(),
+        },
+        visitor_allowed,
+    }
+}
+
+#[test]
+fn files_go_wherever_messages_go_and_visitors_only_when_allowed() {
+    let state = chat_with(&[(ann(), Role::Owner, 0), (bob(), Role::Monitor, 0)]);
+    let (_, events) = ok(&state, &as_staff(&ann()), &attach(false), 5);
+    assert!(
+        matches!(&events[..], [Event::Attachment { author: Author::Staff(s), file }] if s.id == 1 && file.id == 7)
+    );
+    assert_eq!(audiences(&events), [Audience::Everyone]);
+    let (_, events) = ok(&state, &Actor::Visitor, &attach(true), 5);
+    assert!(matches!(
+        &events[..],
+        [Event::Attachment {
+            author: Author::Visitor,
+            ..
+        }]
+    ));
+    assert_eq!(
+        refused(&state, &Actor::Visitor, &attach(false), 5),
+        Refusal::AttachmentsOff
+    );
+    assert_eq!(
+        refused(&state, &as_staff(&bob()), &attach(true), 5),
+        Refusal::MonitorCannotSend
+    );
+    assert_eq!(
+        refused(&state, &as_staff(&cat()), &attach(true), 5),
+        Refusal::NotInChat
+    );
+    assert_eq!(
+        refused(&ended_chat(), &Actor::Visitor, &attach(true), 5),
+        Refusal::ChatEnded
+    );
 }

@@ -121,11 +121,61 @@ test('the visitor attaches an image and staff see its preview; a disguised progr
     await expect.poll(() => preview.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1);
     await expect(log(visitor).getByRole('img', { name: photo })).toBeVisible();
 
+    // An image dropped on the chat box goes up too.
+    const dropped = `dropped-${RUN}.png`;
+    await visitor.getByRole('textbox', { name: 'Message' }).evaluate(
+      (el, { name, bytes }) => {
+        const data = new DataTransfer();
+        data.items.add(new File([new Uint8Array(bytes)], name, { type: 'image/png' }));
+        el.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
+        el.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+      },
+      { name: dropped, bytes: [...PNG] },
+    );
+    await expect(log(ann).getByRole('img', { name: dropped })).toBeVisible();
+
     // An executable named like a picture is recognised by its content and refused.
     const elf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(200)]);
     await chooseFile(visitor, () => attachButton(visitor).click(), { name: 'holiday.png', mimeType: 'image/png', buffer: elf });
-    await expect(visitor.getByRole('alert')).toContainText('holiday.png is a program; files of that type cannot be sent.');
+    await expect(visitor.getByRole('alert').filter({ hasText: 'holiday.png' })).toHaveText(
+      'holiday.png is a program; files of that type cannot be sent.',
+    );
     await expect(log(ann).getByRole('link', { name: 'holiday.png' })).toHaveCount(0);
+  } finally {
+    for (const c of opened) await c.close();
+  }
+});
+
+test('an upload shows its progress and can be cancelled; nothing reaches the chat', async ({ browser }) => {
+  const opened: BrowserContext[] = [];
+  try {
+    const { ann, visitor } = await acceptedChat(browser, opened, 'cancel');
+    // A slow line, so the upload is still under way when cancelled.
+    const cdp = await visitor.context().newCDPSession(visitor);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 20,
+      downloadThroughput: -1,
+      uploadThroughput: 64 * 1024,
+    });
+    const big = `big-${RUN}.txt`;
+    await chooseFile(visitor, () => attachButton(visitor).click(), {
+      name: big,
+      mimeType: 'text/plain',
+      buffer: Buffer.alloc(4 * 1024 * 1024, 'a'),
+    });
+    const bar = visitor.getByRole('progressbar', { name: `Uploading ${big}` });
+    await expect(bar).toBeVisible();
+    await expect.poll(async () => Number(await bar.getAttribute('value'))).toBeGreaterThan(0);
+    await visitor.getByRole('button', { name: `Cancel ${big}` }).click();
+    await expect(bar).toHaveCount(0);
+    // Later files still go through, and the cancelled one never shows.
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    const small = `small-${RUN}.txt`;
+    await chooseFile(visitor, () => attachButton(visitor).click(), { name: small, mimeType: 'text/plain', buffer: Buffer.from('ok') });
+    await expect(log(ann).getByRole('link', { name: small })).toBeVisible();
+    await expect(log(ann).getByRole('link', { name: big })).toHaveCount(0);
   } finally {
     for (const c of opened) await c.close();
   }

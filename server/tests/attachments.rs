@@ -597,10 +597,10 @@ async fn the_drive_keeps_folders_and_files_that_staff_share_into_chats() {
         json!({ "folder": returns.id }),
     )
     .await;
-    assert_eq!(listing.path, [guides.clone()]);
-    assert_eq!(listing.files, [file.clone()]);
+    assert_eq!(listing.path, vec![guides.clone()]);
+    assert_eq!(listing.files, vec![file.clone()]);
     let top: DriveListing = call(&d.server, ann, "drive_list", json!({ "folder": null })).await;
-    assert_eq!(top.folders, [guides.clone()]);
+    assert_eq!(top.folders, vec![guides.clone()]);
     assert!(top.files.is_empty());
 
     let renamed: DriveFile = call(
