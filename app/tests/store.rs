@@ -11,7 +11,7 @@ mod common;
 use app::model::{ChatSummary, Visitor};
 use app::routing::Route;
 use app::rules::{self, Actor, Command, Event, StaffRef};
-use app::server::store::{AuditNote, NewChat, NewStaff, Store, StoreError};
+use app::server::store::{AuditNote, Batched, NewChat, NewStaff, Store, StoreError};
 use std::sync::Arc;
 
 const NOW: i64 = 1_700_000_000_000;
@@ -508,6 +508,80 @@ pub mod suite {
         );
     }
 
+    /// A batch (group commit) gives each command the outcome it would have had alone, in
+    /// order: sequence numbers per chat, retries and refusals without effect on the others.
+    pub async fn a_batch_applies_like_one_command_after_another(store: Arc<dyn Store>) {
+        let alice = staff(&store, "Alice").await;
+        let bob = staff(&store, "Bob").await;
+        let as_alice = Actor::Staff(alice.clone());
+        let c = chat(&store, "t1", "First?", NOW).await;
+        let d = chat(&store, "t2", "Second?", NOW).await;
+        for id in [c.id, d.id] {
+            command(&store, id, &as_alice, Command::Accept, None)
+                .await
+                .unwrap();
+        }
+        let earlier = command(&store, c.id, &Actor::Visitor, send("early"), Some("dup"))
+            .await
+            .unwrap();
+        let base = earlier.chat.last_seq;
+
+        let items = [
+            (c.id, Actor::Visitor, "a", "b-1"),
+            (d.id, as_alice.clone(), "x", "b-1"),
+            (c.id, Actor::Visitor, "early again", "dup"),
+            (c.id, Actor::Staff(bob.clone()), "not mine to say", "b-3"),
+            (c.id, Actor::Visitor, "a, retried", "b-1"),
+            (c.id, as_alice.clone(), "b", "b-2"),
+            (c.id + d.id + 100, Actor::Visitor, "nowhere", "b-4"),
+        ];
+        let decides: Vec<_> = items
+            .iter()
+            .map(|(_, actor, body, _)| {
+                move |state: &rules::ChatState| rules::decide(state, actor, &send(body), NOW + 1)
+            })
+            .collect();
+        let batch: Vec<Batched> = items
+            .iter()
+            .zip(&decides)
+            .map(|((chat, _, _, cid), decide)| Batched {
+                chat: *chat,
+                now: NOW + 1,
+                client_id: Some(cid),
+                decide,
+            })
+            .collect();
+        let out = store.apply_batch(&batch).await;
+        assert_eq!(out.len(), items.len());
+        let ok = |i: usize| out[i].as_ref().unwrap_or_else(|e| panic!("item {i}: {e}"));
+        assert_eq!(seqs(&ok(0).events), vec![base + 1]);
+        assert_eq!(seqs(&ok(1).events), vec![d.last_seq + 2], "after the Accept");
+        assert_eq!((ok(2).duplicate_of, ok(2).events.len()), (Some(base), 0));
+        assert!(
+            matches!(out[3], Err(StoreError::Refused(_))),
+            "only those in the chat may send"
+        );
+        assert_eq!(ok(4).duplicate_of, Some(base + 1), "a retry within the batch");
+        assert_eq!(seqs(&ok(5).events), vec![base + 2]);
+        assert!(matches!(out[6], Err(StoreError::NotFound)));
+
+        let stored_c = store.chat(c.id).await.unwrap().unwrap();
+        assert_eq!(stored_c, ok(5).chat, "the returned chat is the stored one");
+        assert_eq!(stored_c.last_seq, base + 2);
+        assert_eq!(
+            bodies(&store.events_after(c.id, base - 1, true).await.unwrap()),
+            ["early", "a", "b"]
+        );
+        let after_c = store.events_after(c.id, base, true).await.unwrap();
+        assert_eq!(after_c[0].client_id.as_deref(), Some("b-1"));
+        assert!(after_c.iter().all(|e| e.at == NOW + 1));
+        assert_eq!(store.chat(d.id).await.unwrap().unwrap(), ok(1).chat);
+        assert_eq!(
+            bodies(&store.events_after(d.id, 0, true).await.unwrap()),
+            ["Second?", "x"]
+        );
+    }
+
     pub async fn actor_only_events_change_state_but_are_not_stored(store: Arc<dyn Store>) {
         let alice = staff(&store, "Alice").await;
         let bob = staff(&store, "Bob").await;
@@ -774,6 +848,7 @@ mod sqlite {
         sessions,
         chats_and_audiences,
         apply_stores_and_refuses,
+        a_batch_applies_like_one_command_after_another,
         actor_only_events_change_state_but_are_not_stored,
         concurrent_accepts_leave_one_owner,
         concurrent_takes_leave_one_owner,

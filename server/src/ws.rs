@@ -17,7 +17,8 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use futures::stream::SplitSink;
+use futures::future::BoxFuture;
+use futures::stream::{FuturesOrdered, SplitSink};
 use futures::{SinkExt, StreamExt};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -36,6 +37,18 @@ const PING_EVERY: Duration = Duration::from_secs(20);
 const DEAD_AFTER: Duration = Duration::from_secs(60);
 /// Chats one socket may watch at once.
 const MAX_WATCHES: usize = 500;
+/// Messages one socket may have waiting to be stored; past this it stops reading frames.
+const MAX_IN_FLIGHT: usize = 64;
+
+/// An answer that must wait for the messages sent before it.
+enum Answer {
+    /// A message's sequence number once stored, or why it was not.
+    Stored(ChatId, String, Result<i64, ServiceError>),
+    /// A Ping's Pong: clients use Ping as a barrier, so it follows every earlier Ack.
+    Pong,
+}
+
+type InFlight = BoxFuture<'static, Answer>;
 
 pub async fn upgrade(
     ws: WebSocketUpgrade,
@@ -66,6 +79,7 @@ pub async fn upgrade(
                 subs: StreamMap::new(),
                 staff_feed: None,
                 settings: None,
+                in_flight: FuturesOrdered::new(),
             };
             conn.run(stream, state.shutdown).await;
             if let Some(Viewer::Staff(me)) = &conn.viewer {
@@ -93,6 +107,9 @@ struct Conn {
     staff_feed: Option<BroadcastStream<Arc<Signal>>>,
     /// The live chat settings, followed from `Hello` on.
     settings: Option<tokio::sync::watch::Receiver<ChatSettings>>,
+    /// Sent messages not yet stored, oldest first: the socket goes on reading frames while they
+    /// wait for their group commit, and acknowledges each once stored.
+    in_flight: FuturesOrdered<InFlight>,
 }
 
 /// Why the socket's loop should stop.
@@ -114,7 +131,18 @@ impl Conn {
                     let _ = self.sink.send(Message::Close(Some(close))).await;
                     return;
                 }
-                msg = stream.next() => {
+                Some(answer) = self.in_flight.next(), if !self.in_flight.is_empty() => {
+                    match answer {
+                        Answer::Stored(chat_id, client_id, Ok(seq)) => {
+                            self.send(&ServerFrame::Ack { chat_id, client_id, seq }).await
+                        }
+                        Answer::Stored(_, client_id, Err(e)) => {
+                            self.service_error(e, Some(client_id)).await
+                        }
+                        Answer::Pong => self.send(&ServerFrame::Pong).await,
+                    }
+                }
+                msg = stream.next(), if self.in_flight.len() < MAX_IN_FLIGHT => {
                     heard = Instant::now();
                     match msg {
                         Some(Ok(Message::Text(text))) => self.on_frame(text.as_str()).await,
@@ -223,7 +251,12 @@ impl Conn {
             }
         };
         if let ClientFrame::Ping = frame {
-            return self.send(&ServerFrame::Pong).await;
+            if self.in_flight.is_empty() {
+                return self.send(&ServerFrame::Pong).await;
+            }
+            self.in_flight
+                .push_back(Box::pin(std::future::ready(Answer::Pong)));
+            return Ok(());
         }
         let pair = match (&self.viewer, frame) {
             (None, ClientFrame::Hello { visitor }) => return self.hello(visitor).await,
@@ -261,14 +294,15 @@ impl Conn {
                     client_id,
                     body,
                 },
-            ) => match self.service.send(&viewer, chat_id, &client_id, body).await {
-                Ok(seq) => {
-                    self.send(&ServerFrame::Ack {
-                        chat_id,
-                        client_id,
-                        seq,
-                    })
-                    .await
+            ) => match self
+                .service
+                .queue_send(&viewer, chat_id, client_id.clone(), body)
+            {
+                Ok(stored) => {
+                    self.in_flight.push_back(Box::pin(async move {
+                        Answer::Stored(chat_id, client_id, stored.await)
+                    }));
+                    Ok(())
                 }
                 Err(e) => self.service_error(e, Some(client_id)).await,
             },

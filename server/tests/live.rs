@@ -249,6 +249,62 @@ async fn a_visitor_token_reaches_only_its_own_chat() {
     assert_eq!(chat_b.last_seq, 1);
 }
 
+/// A socket need not wait for each Ack: messages sent back to back are stored in the order
+/// sent (group commit may take several at once), each acknowledged in that order, and the
+/// other party receives them once each, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_sent_back_to_back_keep_their_order() {
+    let (_dir, srv) = setup().await;
+    srv.add_staff("Alice Agent", "alice@example.com", &[]).await;
+    let alice = srv.login("alice@example.com").await;
+    let chat = srv.start_chat("Vera Visitor", "Hello?", None).await;
+    let id = chat.chat_id;
+    let mut staff = srv.staff("alice", &alice).await;
+    staff.watch(id, 0).await;
+    srv.chat_op(&alice, id, "Accept").await;
+    let mut visitor = srv.visitor("visitor", &chat, 0).await;
+
+    const N: usize = 40;
+    for i in 0..N {
+        visitor
+            .send(&ClientFrame::Send {
+                chat_id: id,
+                client_id: format!("burst-{i}"),
+                body: format!("burst {i}"),
+            })
+            .await;
+    }
+    let last_id = format!("burst-{}", N - 1);
+    let frames = visitor
+        .recv_until("the last Ack", |f| {
+            matches!(f, ServerFrame::Ack { client_id, .. } if *client_id == last_id)
+        })
+        .await;
+    let acks: Vec<(String, i64)> = frames
+        .iter()
+        .filter_map(|f| match f {
+            ServerFrame::Ack { client_id, seq, .. } => Some((client_id.clone(), *seq)),
+            _ => None,
+        })
+        .collect();
+    let first = acks[0].1;
+    let expected: Vec<(String, i64)> = (0..N)
+        .map(|i| (format!("burst-{i}"), first + i as i64))
+        .collect();
+    assert_eq!(acks, expected, "one Ack each, in the order sent");
+
+    let last = first + N as i64 - 1;
+    staff.wait_for_seq(id, last).await;
+    staff.sync().await;
+    let bodies: Vec<String> = messages(&staff.events(id))
+        .into_iter()
+        .filter(|(_, b)| b.starts_with("burst "))
+        .map(|(_, b)| b)
+        .collect();
+    let sent: Vec<String> = (0..N).map(|i| format!("burst {i}")).collect();
+    assert_eq!(bodies, sent, "the other party gets each once, in order");
+}
+
 /// Test 3: a retried Send (same client_id) is stored once, also across a reconnect.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retried_send_is_stored_once() {

@@ -55,6 +55,26 @@ pub struct Applied {
 /// The rules' decision for one chat, run inside the storage transaction.
 pub type Decide<'a> = dyn Fn(&ChatState) -> Result<Vec<Event>, Refusal> + Send + Sync + 'a;
 
+/// One command of a [`Store::apply_batch`]: [`Store::apply`]'s arguments, without an audit note.
+pub struct Batched<'a> {
+    pub chat: ChatId,
+    pub now: Millis,
+    pub client_id: Option<&'a str>,
+    pub decide: &'a Decide<'a>,
+}
+
+/// A batch applied one command after another, each in its own transaction.
+pub async fn apply_each<S: Store + ?Sized>(
+    store: &S,
+    batch: &[Batched<'_>],
+) -> Vec<Result<Applied, StoreError>> {
+    let mut out = Vec::with_capacity(batch.len());
+    for b in batch {
+        out.push(store.apply(b.chat, b.now, b.client_id, None, b.decide).await);
+    }
+    out
+}
+
 #[async_trait]
 pub trait Store:
     AdminStore
@@ -114,6 +134,13 @@ pub trait Store:
         audit: Option<AuditNote>,
         decide: &Decide<'_>,
     ) -> Result<Applied, StoreError>;
+
+    /// Applies the commands in order, as that many [`Store::apply`] calls would, each with its
+    /// own outcome (one refused command leaves the others alone). A backend may store them all
+    /// in one transaction (group commit); by default they are applied one by one.
+    async fn apply_batch(&self, batch: &[Batched<'_>]) -> Vec<Result<Applied, StoreError>> {
+        apply_each(self, batch).await
+    }
 
     /// The average rating over the chats this staff member was credited with, if any.
     async fn rating_average(&self, staff: StaffId) -> Result<Option<RatingAverage>, StoreError>;

@@ -72,6 +72,7 @@ pub struct AddStaff {
 
 mod admin;
 mod articles;
+mod commit;
 pub mod files;
 mod rating;
 mod tickets;
@@ -126,7 +127,9 @@ impl Presence {
 
 pub struct Service {
     store: Arc<dyn Store>,
-    hub: Hub,
+    hub: Arc<Hub>,
+    /// Messages go through group commit (see [`commit`]).
+    writer: commit::Writer,
     /// Mark session cookies `Secure` (the public URL is https).
     pub secure_cookies: bool,
     pub presence_grace: Duration,
@@ -146,7 +149,8 @@ impl Service {
     pub fn new(store: Arc<dyn Store>, secure_cookies: bool) -> Self {
         Service {
             store,
-            hub: Hub::new(),
+            hub: Arc::new(Hub::new()),
+            writer: commit::Writer::default(),
             secure_cookies,
             presence_grace: DEFAULT_PRESENCE_GRACE,
             presence: Mutex::new(Presence::default()),
@@ -753,17 +757,47 @@ impl Service {
         client_id: &str,
         body: String,
     ) -> Result<i64, ServiceError> {
-        if !validate::client_id(client_id) {
+        self.queue_send(viewer, id, client_id.to_string(), body)?
+            .await
+    }
+
+    /// Queues a message for the next group commit and returns at once, so that a socket can
+    /// read its next frame meanwhile. The future resolves to the message's sequence number
+    /// once it is stored and published. Messages queued one after another are stored in order.
+    pub fn queue_send(
+        &self,
+        viewer: &Viewer,
+        id: ChatId,
+        client_id: String,
+        body: String,
+    ) -> Result<impl std::future::Future<Output = Result<i64, ServiceError>> + Send + 'static, ServiceError>
+    {
+        if !validate::client_id(&client_id) {
             return Err(invalid("client_id", "The message id is not valid."));
         }
-        let applied = self
-            .command(viewer, id, Command::Send { body }, Some(client_id))
-            .await?;
-        match (applied.duplicate_of, applied.events.first()) {
-            (Some(seq), _) => Ok(seq),
-            (None, Some(event)) => Ok(event.seq),
-            (None, None) => Err(ServiceError::Internal("a message produced no event".into())),
+        if let Viewer::Visitor(own) = viewer {
+            if *own != id {
+                return Err(ServiceError::NotFound);
+            }
         }
+        let (reply, stored) = tokio::sync::oneshot::channel();
+        self.writer.submit(
+            &self.store,
+            &self.hub,
+            commit::Job {
+                chat: id,
+                now: now_ms(),
+                client_id,
+                actor: viewer.actor(),
+                command: Command::Send { body },
+                reply,
+            },
+        );
+        Ok(async move {
+            stored
+                .await
+                .unwrap_or_else(|_| Err(ServiceError::Internal("the message writer stopped".into())))
+        })
     }
 
     /// Relays a typing signal from someone who may send in the chat (never from a monitor).

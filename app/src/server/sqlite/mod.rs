@@ -3,7 +3,7 @@
 //! Writes go through a pool of one connection, so SQLite never has to arbitrate between writers
 //! of this process; reads use a separate pool and run beside them thanks to WAL.
 
-use super::store::{Applied, AuditNote, Decide, NewChat, NewStaff, Store, StoreError};
+use super::store::{Applied, AuditNote, Batched, Decide, NewChat, NewStaff, Store, StoreError};
 use crate::model::{ChatId, ChatSummary, Department, Me, RatingAverage, StoredEvent, Visitor};
 use crate::rules::{self, Audience, ChatState, Event, Millis, StaffId};
 use async_trait::async_trait;
@@ -19,6 +19,7 @@ use std::time::Duration;
 mod admin;
 mod articles;
 mod attachments;
+mod batch;
 mod tickets;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -522,6 +523,20 @@ impl Store for SqliteStore {
         let applied = apply_in(&mut tx, id, now, client_id, audit, decide).await?;
         tx.commit().await?;
         Ok(applied)
+    }
+
+    async fn apply_batch(&self, batch: &[Batched<'_>]) -> Vec<Result<Applied, StoreError>> {
+        let together = async {
+            let mut tx = self.write.begin().await?;
+            let out = batch::apply_batch_in(&mut tx, batch).await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(out)
+        };
+        match together.await {
+            Ok(out) => out,
+            // The transaction was rolled back: one by one, only the command at fault fails.
+            Err(_) => super::store::apply_each(self, batch).await,
+        }
     }
 
     async fn rating_average(&self, staff: StaffId) -> Result<Option<RatingAverage>, StoreError> {
