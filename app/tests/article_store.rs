@@ -279,6 +279,21 @@ pub mod suite {
     }
 }
 
+/// Every check of `suite`, listed once for all backends.
+macro_rules! every_check {
+    ($run:ident) => {
+        $run!(
+            title_matches_rank_above_keywords_above_body,
+            the_last_word_is_a_prefix,
+            matched_words_are_marked,
+            drafts_are_found_only_when_asked,
+            hostile_queries_are_only_words,
+            edits_keep_the_index_and_the_slug,
+            slugs_are_unique,
+        );
+    };
+}
+
 mod sqlite {
     use super::*;
     use app::server::sqlite::SqliteStore;
@@ -295,15 +310,7 @@ mod sqlite {
         )*};
     }
 
-    run!(
-        title_matches_rank_above_keywords_above_body,
-        the_last_word_is_a_prefix,
-        matched_words_are_marked,
-        drafts_are_found_only_when_asked,
-        hostile_queries_are_only_words,
-        edits_keep_the_index_and_the_slug,
-        slugs_are_unique,
-    );
+    every_check!(run);
 }
 
 mod postgres {
@@ -322,13 +329,5 @@ mod postgres {
         )*};
     }
 
-    run!(
-        title_matches_rank_above_keywords_above_body,
-        the_last_word_is_a_prefix,
-        matched_words_are_marked,
-        drafts_are_found_only_when_asked,
-        hostile_queries_are_only_words,
-        edits_keep_the_index_and_the_slug,
-        slugs_are_unique,
-        );
+    every_check!(run);
 }

@@ -821,6 +821,25 @@ pub mod suite {
     }
 }
 
+/// Every check of `suite`, listed once for all backends.
+macro_rules! every_check {
+    ($run:ident) => {
+        $run!(
+            departments,
+            staff_accounts,
+            sessions,
+            chats_and_audiences,
+            apply_stores_and_refuses,
+            a_batch_applies_like_one_command_after_another,
+            actor_only_events_change_state_but_are_not_stored,
+            concurrent_accepts_leave_one_owner,
+            concurrent_takes_leave_one_owner,
+            open_chats_leave_out_ended_ones,
+            offers_are_recorded,
+        );
+    };
+}
+
 mod sqlite {
     use super::*;
     use app::server::sqlite::SqliteStore;
@@ -842,19 +861,7 @@ mod sqlite {
         )*};
     }
 
-    run!(
-        departments,
-        staff_accounts,
-        sessions,
-        chats_and_audiences,
-        apply_stores_and_refuses,
-        a_batch_applies_like_one_command_after_another,
-        actor_only_events_change_state_but_are_not_stored,
-        concurrent_accepts_leave_one_owner,
-        concurrent_takes_leave_one_owner,
-        open_chats_leave_out_ended_ones,
-        offers_are_recorded,
-    );
+    every_check!(run);
 
     /// Reopening the file keeps everything (migrations are applied once).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -889,18 +896,7 @@ mod postgres {
         )*};
     }
 
-    run!(
-        departments,
-        staff_accounts,
-        sessions,
-        chats_and_audiences,
-        apply_stores_and_refuses,
-        actor_only_events_change_state_but_are_not_stored,
-        concurrent_accepts_leave_one_owner,
-        concurrent_takes_leave_one_owner,
-        open_chats_leave_out_ended_ones,
-        offers_are_recorded,
-        );
+    every_check!(run);
 
     /// Reopening runs no migration twice.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

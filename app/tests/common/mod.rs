@@ -43,12 +43,17 @@ impl PgDatabase {
         }
     }
 
+    /// Removes the database, best effort: a backend PostgreSQL itself runs there (autovacuum)
+    /// can refuse it for a moment, and `scripts/test.sh` drops what is left at the next run.
     pub async fn drop_now(self) {
         let mut admin = connect(&self.admin_url).await;
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
-            .execute(&mut admin)
-            .await
-            .unwrap();
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        for _ in 0..5 {
+            if sqlx::query(&sql).execute(&mut admin).await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
     }
 }
 
