@@ -49,4 +49,6 @@ else
   echo "== throughput: 1,000 chats"
   "$BIN/throughput" --chats 1000 --chats-per-staff 10 --json-out "$OUT"
 fi
+echo "== search: 100,000 generated articles"
+"$BIN/search" --json-out "$OUT"
 echo "JSON lines appended to $OUT"

@@ -160,9 +160,11 @@ fn capitalised(w: &str) -> String {
 }
 
 fn article(vocab: &[String], zipf: &Zipf, rng: &mut Rng) -> Article {
-    let title = words(vocab, zipf, rng, 3 + rng.below(6));
+    let n = 3 + rng.below(6);
+    let title = words(vocab, zipf, rng, n);
     let keywords = if rng.below(2) == 0 {
-        words(vocab, zipf, rng, 1 + rng.below(5)).join(" ")
+        let n = 1 + rng.below(5);
+        words(vocab, zipf, rng, n).join(" ")
     } else {
         String::new()
     };
