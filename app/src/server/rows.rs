@@ -9,7 +9,7 @@ use crate::model::{
     Visitor,
 };
 use crate::routing::{Matching, Rule};
-use crate::rules::{Millis, RatingStyle, StaffRef};
+use crate::rules::{Audience, ChatState, Millis, Phase, RatingStyle, StaffRef};
 use crate::ticket::{HistoryEntry, MailItem, MailState, Requester, TicketStatus, TicketSummary};
 use sqlx::FromRow;
 
@@ -508,6 +508,24 @@ pub fn rating_style_name(style: RatingStyle) -> &'static str {
     match style {
         RatingStyle::Smiley => "smiley",
         RatingStyle::Star => "star",
+    }
+}
+
+/// How an event's audience is stored: the visitor's socket reads only 'everyone'.
+pub fn audience_name(a: Audience) -> &'static str {
+    match a {
+        Audience::Everyone => "everyone",
+        Audience::Staff => "staff",
+        Audience::Actor => unreachable!("events for the actor alone are never stored"),
+    }
+}
+
+/// The chat's phase as stored beside its state, for the open-chats index.
+pub fn phase_name(state: &ChatState) -> &'static str {
+    match state.phase {
+        Phase::Waiting => "Waiting",
+        Phase::Active => "Active",
+        Phase::Ended => "Ended",
     }
 }
 

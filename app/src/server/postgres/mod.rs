@@ -1,7 +1,7 @@
 //! The PostgreSQL backend: all of its SQL lives here. Several server nodes may share one
 //! database, so every read-modify-write of a chat locks the chat's row first.
 
-use super::rows::{self, ChatRow, EventRow, MeRow, CHAT_COLUMNS};
+use super::rows::{self, audience_name, phase_name, ChatRow, EventRow, MeRow, CHAT_COLUMNS};
 use super::store::{Applied, AuditNote, Decide, NewChat, NewStaff, Store, StoreError};
 use crate::model::{ChatId, ChatSummary, Department, Me, RatingAverage, StoredEvent};
 use crate::rules::{self, Audience, ChatState, Event, Millis, StaffId};
@@ -31,22 +31,6 @@ impl PgStore {
             .await
             .map_err(|e| StoreError::Db(format!("migrations: {e}")))?;
         Ok(Self { pool })
-    }
-}
-
-fn audience_name(a: Audience) -> &'static str {
-    match a {
-        Audience::Everyone => "everyone",
-        Audience::Staff => "staff",
-        Audience::Actor => unreachable!("events for the actor alone are never stored"),
-    }
-}
-
-fn phase_name(state: &ChatState) -> &'static str {
-    match state.phase {
-        rules::Phase::Waiting => "Waiting",
-        rules::Phase::Active => "Active",
-        rules::Phase::Ended => "Ended",
     }
 }
 

@@ -1,45 +1,16 @@
 //! SQLite side of [`ArticleStore`]: the articles table and its FTS5 index (migration 0005).
 
 use super::SqliteStore;
-use crate::article::{Article, ArticleHit, ArticleInput, ArticleSummary, Piece};
-use crate::rules::{Millis, StaffId, StaffRef};
+use crate::article::{Article, ArticleHit, ArticleInput, ArticleSummary};
+use crate::rules::{Millis, StaffId};
 use crate::server::article_store::{ArticleSearch, ArticleStore};
+use crate::server::rows::{pieces, ArticleRow, ArticleSummaryRow, ARTICLE_COLUMNS};
 use crate::server::store::StoreError;
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
-
-const ARTICLE_COLUMNS: &str = "SELECT a.id, a.slug, a.title, a.body, a.keywords, a.published, \
-     a.updated_at, a.updated_by, s.name AS updated_by_name \
-     FROM articles a LEFT JOIN staff s ON s.id = a.updated_by";
-
-/// Where `highlight()` and `snippet()` open and close a matched word. Control characters, which
-/// the service keeps out of stored text, so they cannot be forged by an article.
-const MARK_START: char = '\u{2}';
-const MARK_END: char = '\u{3}';
 
 /// Title above keywords above body, in the FTS table's column order.
 const RANK: &str = "bm25(articles_fts, 10.0, 4.0, 1.0)";
-
-fn article_from_row(row: &SqliteRow) -> Result<Article, StoreError> {
-    let updated_by = match row.try_get::<Option<i64>, _>("updated_by")? {
-        Some(id) => Some(StaffRef {
-            id,
-            name: row.try_get("updated_by_name")?,
-        }),
-        None => None,
-    };
-    Ok(Article {
-        id: row.try_get("id")?,
-        slug: row.try_get("slug")?,
-        title: row.try_get("title")?,
-        body: row.try_get("body")?,
-        keywords: row.try_get("keywords")?,
-        published: row.try_get("published")?,
-        updated_at: row.try_get("updated_at")?,
-        updated_by,
-    })
-}
 
 /// The FTS5 query for these words: each quoted as a string (quotes inside doubled), all
 /// required, the last one a prefix if asked. Nothing else of FTS5's syntax is ever produced.
@@ -60,30 +31,14 @@ fn fts_query(words: &[String], prefix: bool) -> String {
         .join(" ")
 }
 
-/// Splits text marked by `highlight()` / `snippet()` into plain and matched runs.
-fn pieces(marked: &str) -> Vec<Piece> {
-    let mut out = Vec::new();
-    let mut hit = false;
-    for (i, part) in marked.split([MARK_START, MARK_END]).enumerate() {
-        if i > 0 {
-            hit = !hit;
-        }
-        if !part.is_empty() {
-            out.push(Piece {
-                text: part.to_string(),
-                hit,
-            });
-        }
-    }
-    out
-}
-
 async fn article_in(conn: &mut SqliteConnection, id: i64) -> Result<Article, StoreError> {
-    let row = sqlx::query(&format!("{ARTICLE_COLUMNS} WHERE a.id = ?"))
-        .bind(id)
-        .fetch_one(conn)
-        .await?;
-    article_from_row(&row)
+    Ok(
+        sqlx::query_as::<_, ArticleRow>(&format!("{ARTICLE_COLUMNS} WHERE a.id = ?"))
+            .bind(id)
+            .fetch_one(conn)
+            .await?
+            .into(),
+    )
 }
 
 /// `slug`, or the first of `slug-2`, `slug-3`… that no article has.
@@ -163,43 +118,33 @@ impl ArticleStore for SqliteStore {
     }
 
     async fn article(&self, id: i64) -> Result<Option<Article>, StoreError> {
-        sqlx::query(&format!("{ARTICLE_COLUMNS} WHERE a.id = ?"))
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?
-            .as_ref()
-            .map(article_from_row)
-            .transpose()
+        Ok(
+            sqlx::query_as::<_, ArticleRow>(&format!("{ARTICLE_COLUMNS} WHERE a.id = ?"))
+                .bind(id)
+                .fetch_optional(&self.read)
+                .await?
+                .map(Article::from),
+        )
     }
 
     async fn article_by_slug(&self, slug: &str) -> Result<Option<Article>, StoreError> {
-        sqlx::query(&format!("{ARTICLE_COLUMNS} WHERE a.slug = ?"))
-            .bind(slug)
-            .fetch_optional(&self.read)
-            .await?
-            .as_ref()
-            .map(article_from_row)
-            .transpose()
+        Ok(
+            sqlx::query_as::<_, ArticleRow>(&format!("{ARTICLE_COLUMNS} WHERE a.slug = ?"))
+                .bind(slug)
+                .fetch_optional(&self.read)
+                .await?
+                .map(Article::from),
+        )
     }
 
     async fn articles(&self) -> Result<Vec<ArticleSummary>, StoreError> {
-        let rows = sqlx::query(
+        let rows: Vec<ArticleSummaryRow> = sqlx::query_as(
             "SELECT id, slug, title, published, updated_at FROM articles \
              ORDER BY updated_at DESC, id DESC",
         )
         .fetch_all(&self.read)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ArticleSummary {
-                    id: r.try_get("id")?,
-                    slug: r.try_get("slug")?,
-                    title: r.try_get("title")?,
-                    published: r.try_get("published")?,
-                    updated_at: r.try_get("updated_at")?,
-                })
-            })
-            .collect()
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 
     async fn search_articles(
@@ -263,20 +208,5 @@ mod tests {
         );
         assert_eq!(fts_query(&words(&["a\"b"]), true), r#""a""b"*"#);
         assert_eq!(fts_query(&[], true), "");
-    }
-
-    #[test]
-    fn marked_text_becomes_pieces() {
-        let p = pieces("Reset your \u{2}pass\u{3}word \u{2}now\u{3}");
-        let got: Vec<(&str, bool)> = p.iter().map(|p| (p.text.as_str(), p.hit)).collect();
-        assert_eq!(
-            got,
-            [
-                ("Reset your ", false),
-                ("pass", true),
-                ("word ", false),
-                ("now", true)
-            ]
-        );
     }
 }

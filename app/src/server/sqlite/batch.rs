@@ -3,7 +3,8 @@
 //! per-message cost from ~7 round trips to a share of 6. The rows travel as one JSON array
 //! parameter (`json_each`), so each statement stays the same text, prepared once and cached.
 
-use super::{audience_name, chat_from_row, credit_rating, phase_name, CHAT_COLUMNS};
+use super::credit_rating;
+use crate::server::rows::{audience_name, phase_name, ChatRow, CHAT_COLUMNS};
 use crate::model::{ChatId, ChatSummary, StoredEvent};
 use crate::rules::{self, Audience, Event};
 use crate::server::store::{Applied, Batched, StoreError};
@@ -20,15 +21,15 @@ pub(super) async fn apply_batch_in(
     let mut ids: Vec<ChatId> = batch.iter().map(|b| b.chat).collect();
     ids.sort_unstable();
     ids.dedup();
-    let rows = sqlx::query(&format!(
+    let rows: Vec<ChatRow> = sqlx::query_as(&format!(
         "{CHAT_COLUMNS} WHERE c.id IN (SELECT value FROM json_each(?))"
     ))
     .bind(json!(ids).to_string())
     .fetch_all(&mut *tx)
     .await?;
     let mut chats: HashMap<ChatId, ChatSummary> = HashMap::with_capacity(rows.len());
-    for row in &rows {
-        let chat = chat_from_row(row)?;
+    for row in rows {
+        let chat = ChatSummary::try_from(row)?;
         chats.insert(chat.id, chat);
     }
 

@@ -3,14 +3,14 @@
 //! Writes go through a pool of one connection, so SQLite never has to arbitrate between writers
 //! of this process; reads use a separate pool and run beside them thanks to WAL.
 
+use super::rows::{self, audience_name, phase_name, ChatRow, EventRow, MeRow, CHAT_COLUMNS};
 use super::store::{Applied, AuditNote, Batched, Decide, NewChat, NewStaff, Store, StoreError};
-use crate::model::{ChatId, ChatSummary, Department, Me, RatingAverage, StoredEvent, Visitor};
+use crate::model::{ChatId, ChatSummary, Department, Me, RatingAverage, StoredEvent};
 use crate::rules::{self, Audience, ChatState, Event, Millis, StaffId};
 use async_trait::async_trait;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Row, SqliteConnection};
 use std::str::FromStr;
@@ -72,79 +72,12 @@ impl SqliteStore {
     }
 }
 
-const CHAT_COLUMNS: &str = "SELECT c.id, c.visitor_name, c.visitor_email, c.question, \
-     c.department_id, d.name AS department_name, c.page_url, c.state, c.last_seq, c.version, \
-     c.created_at, c.route, c.offered_to, \
-     (SELECT t.id FROM tickets t WHERE t.chat_id = c.id) AS ticket_number FROM chats c LEFT JOIN departments d ON d.id = c.department_id";
-
-fn chat_from_row(row: &SqliteRow) -> Result<ChatSummary, StoreError> {
-    let department = match row.try_get::<Option<i64>, _>("department_id")? {
-        Some(id) => Some(Department {
-            id,
-            name: row.try_get("department_name")?,
-        }),
-        None => None,
-    };
-    Ok(ChatSummary {
-        id: row.try_get("id")?,
-        visitor: Visitor {
-            name: row.try_get("visitor_name")?,
-            email: row.try_get("visitor_email")?,
-            question: row.try_get("question")?,
-            department,
-            page_url: row.try_get("page_url")?,
-        },
-        created_at: row.try_get("created_at")?,
-        last_seq: row.try_get("last_seq")?,
-        version: row.try_get("version")?,
-        state: serde_json::from_str(row.try_get::<&str, _>("state")?)?,
-        route: serde_json::from_str(row.try_get::<&str, _>("route")?)?,
-        offered_to: row.try_get("offered_to")?,
-        queue_position: None,
-        ticket_number: row.try_get("ticket_number")?,
-    })
-}
-
-fn event_from_row(row: &SqliteRow) -> Result<StoredEvent, StoreError> {
-    Ok(StoredEvent {
-        seq: row.try_get("seq")?,
-        at: row.try_get("at")?,
-        client_id: row.try_get("client_id")?,
-        event: serde_json::from_str(row.try_get::<&str, _>("event")?)?,
-    })
-}
-
-fn me_from_row(row: &SqliteRow) -> Result<Me, StoreError> {
-    Ok(Me {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        email: row.try_get("email")?,
-        is_admin: row.try_get("is_admin")?,
-    })
-}
-
-fn audience_name(a: Audience) -> &'static str {
-    match a {
-        Audience::Everyone => "everyone",
-        Audience::Staff => "staff",
-        Audience::Actor => unreachable!("events for the actor alone are never stored"),
-    }
-}
-
-fn phase_name(state: &ChatState) -> &'static str {
-    match state.phase {
-        rules::Phase::Waiting => "Waiting",
-        rules::Phase::Active => "Active",
-        rules::Phase::Ended => "Ended",
-    }
-}
-
 async fn chat_in(conn: &mut SqliteConnection, id: ChatId) -> Result<ChatSummary, StoreError> {
-    let row = sqlx::query(&format!("{CHAT_COLUMNS} WHERE c.id = ?"))
+    sqlx::query_as::<_, ChatRow>(&format!("{CHAT_COLUMNS} WHERE c.id = ?"))
         .bind(id)
         .fetch_one(conn)
-        .await?;
-    chat_from_row(&row)
+        .await?
+        .try_into()
 }
 
 async fn insert_event(
@@ -389,8 +322,11 @@ impl Store for SqliteStore {
         .bind(email)
         .fetch_optional(&self.read)
         .await?;
-        row.map(|r| Ok((me_from_row(&r)?, r.try_get("password_hash")?)))
-            .transpose()
+        row.map(|r| {
+            let me: Me = <MeRow as sqlx::FromRow<_>>::from_row(&r)?.into();
+            Ok((me, r.try_get("password_hash")?))
+        })
+        .transpose()
     }
 
     async fn add_session(
@@ -413,7 +349,7 @@ impl Store for SqliteStore {
     }
 
     async fn session_staff(&self, token_hash: &str, now: Millis) -> Result<Option<Me>, StoreError> {
-        let row = sqlx::query(
+        let row: Option<MeRow> = sqlx::query_as(
             "SELECT s.id, s.name, s.email, s.is_admin FROM sessions x \
              JOIN staff s ON s.id = x.staff_id WHERE x.token_hash = ? AND x.expires_at > ?",
         )
@@ -421,7 +357,7 @@ impl Store for SqliteStore {
         .bind(now)
         .fetch_optional(&self.read)
         .await?;
-        row.map(|r| me_from_row(&r)).transpose()
+        Ok(row.map(Me::from))
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
@@ -477,20 +413,22 @@ impl Store for SqliteStore {
     }
 
     async fn chat(&self, id: ChatId) -> Result<Option<ChatSummary>, StoreError> {
-        let row = sqlx::query(&format!("{CHAT_COLUMNS} WHERE c.id = ?"))
+        sqlx::query_as::<_, ChatRow>(&format!("{CHAT_COLUMNS} WHERE c.id = ?"))
             .bind(id)
             .fetch_optional(&self.read)
-            .await?;
-        row.map(|r| chat_from_row(&r)).transpose()
+            .await?
+            .map(ChatSummary::try_from)
+            .transpose()
     }
 
     async fn open_chats(&self) -> Result<Vec<ChatSummary>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "{CHAT_COLUMNS} WHERE c.phase <> 'Ended' ORDER BY c.created_at, c.id"
-        ))
-        .fetch_all(&self.read)
-        .await?;
-        rows.iter().map(chat_from_row).collect()
+        rows::all(
+            sqlx::query_as::<_, ChatRow>(&format!(
+                "{CHAT_COLUMNS} WHERE c.phase <> 'Ended' ORDER BY c.created_at, c.id"
+            ))
+            .fetch_all(&self.read)
+            .await?,
+        )
     }
 
     async fn events_after(
@@ -499,7 +437,7 @@ impl Store for SqliteStore {
         after: i64,
         staff_events: bool,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        let rows = sqlx::query(
+        let rows: Vec<EventRow> = sqlx::query_as(
             "SELECT seq, at, client_id, event FROM chat_events \
              WHERE chat_id = ? AND seq > ? AND (? OR audience = 'everyone') ORDER BY seq",
         )
@@ -508,7 +446,7 @@ impl Store for SqliteStore {
         .bind(staff_events)
         .fetch_all(&self.read)
         .await?;
-        rows.iter().map(event_from_row).collect()
+        rows::all(rows)
     }
 
     async fn apply(
