@@ -108,7 +108,7 @@ test('staff attach a file from the computer and one from the Drive; the visitor 
   }
 });
 
-test('the visitor attaches an image and staff see its preview; a disguised program is refused', async ({ browser }) => {
+test('the visitor attaches, drops and pastes images and staff see their previews; a disguised program is refused', async ({ browser }) => {
   const opened: BrowserContext[] = [];
   try {
     const { ann, visitor } = await acceptedChat(browser, opened, 'image');
@@ -133,6 +133,18 @@ test('the visitor attaches an image and staff see its preview; a disguised progr
       { name: dropped, bytes: [...PNG] },
     );
     await expect(log(ann).getByRole('img', { name: dropped })).toBeVisible();
+
+    // And so does one pasted into it.
+    const pasted = `pasted-${RUN}.png`;
+    await visitor.getByRole('textbox', { name: 'Message' }).evaluate(
+      (el, { name, bytes }) => {
+        const data = new DataTransfer();
+        data.items.add(new File([new Uint8Array(bytes)], name, { type: 'image/png' }));
+        el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+      },
+      { name: pasted, bytes: [...PNG] },
+    );
+    await expect(log(ann).getByRole('img', { name: pasted })).toBeVisible();
 
     // An executable named like a picture is recognised by its content and refused.
     const elf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(200)]);

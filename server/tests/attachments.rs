@@ -316,6 +316,12 @@ async fn refused_uploads_are_explained_and_leave_no_row_and_no_file() {
     visitor.wait_for_seq(started.chat_id, 3).await;
     assert_eq!(
         attachments(&visitor, started.chat_id),
+        [(Author::Visitor, shared.clone())]
+    );
+    // A tab that reconnects catches up on it from storage, like on a message.
+    let late = d.server.visitor("late visitor", &started, 2).await;
+    assert_eq!(
+        attachments(&late, started.chat_id),
         [(Author::Visitor, shared)]
     );
 }
@@ -443,6 +449,15 @@ async fn the_server_enforces_the_attachment_settings_and_the_chat_rules() {
             .collect()
     };
     assert_eq!(attach_frames(&visitor), [true]);
+    // The widget learns whether it may attach and the size limit, never the rest.
+    assert!(visitor.frames_mentioning("block_").is_empty());
+    assert!(visitor.frames_mentioning("visitor_attachments").is_empty());
+    assert_eq!(
+        visitor
+            .frames_mentioning("\"max_file_bytes\":10485760")
+            .len(),
+        1
+    );
 
     save_settings(
         &d,

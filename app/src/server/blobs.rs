@@ -6,7 +6,7 @@
 
 use async_trait::async_trait;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 /// A blob being written: its key and where its bytes go.
@@ -37,10 +37,6 @@ pub struct DiskBlobs {
 impl DiskBlobs {
     pub fn new(root: impl Into<PathBuf>) -> Self {
         DiskBlobs { root: root.into() }
-    }
-
-    pub fn root(&self) -> &Path {
-        &self.root
     }
 
     fn pending_path(&self, key: &str) -> PathBuf {

@@ -225,11 +225,6 @@ impl Service {
         }
     }
 
-    /// Forgets a received file that will not be recorded after all.
-    pub async fn discard(&self, received: Received) {
-        self.blobs().remove(&received.file.blob_key).await;
-    }
-
     /// Records a received file in the chat and announces it there, as a chat event with its
     /// sequence number like a message. Undone entirely if the chat refuses it.
     pub async fn attach(
