@@ -63,9 +63,11 @@ pub async fn open_service(config: &Config) -> Result<Arc<Service>, String> {
         },
     )?);
     service.set_chat_wait_limit(config.chat_wait_limit);
-    service.set_blobs(Arc::new(app::server::blobs::DiskBlobs::new(
-        config.data_dir.join("files"),
-    )));
+    let blobs = app::server::blobs::DiskBlobs::new(config.data_dir.join("files"));
+    blobs
+        .sweep_pending()
+        .map_err(|e| format!("cannot clear unfinished uploads: {e}"))?;
+    service.set_blobs(Arc::new(blobs));
     service.start().await.map_err(|e| e.to_string())?;
     Ok(service)
 }

@@ -324,6 +324,19 @@ async fn refused_uploads_are_explained_and_leave_no_row_and_no_file() {
         attachments(&late, started.chat_id),
         [(Author::Visitor, shared)]
     );
+
+    // An upload cut short by a stop leaves a pending file; the next start clears it and keeps
+    // the stored ones.
+    let cut_short = d
+        .dir
+        .path()
+        .join("files/tmp/0123456789abcdef0123456789abcdef.part");
+    std::fs::write(&cut_short, b"half").unwrap();
+    d.server.stop().await;
+    let again = TestServer::start(d.dir.path()).await;
+    assert!(!cut_short.exists());
+    assert_eq!(stored_files(d.dir.path()).len(), 1);
+    again.stop().await;
 }
 
 #[tokio::test]

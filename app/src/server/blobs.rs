@@ -39,6 +39,14 @@ impl DiskBlobs {
         DiskBlobs { root: root.into() }
     }
 
+    /// Removes what uploads cut short by a stop left pending; run at start-up, before serving.
+    pub fn sweep_pending(&self) -> io::Result<()> {
+        match std::fs::remove_dir_all(self.root.join("tmp")) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
     fn pending_path(&self, key: &str) -> PathBuf {
         self.root.join("tmp").join(format!("{key}.part"))
     }
