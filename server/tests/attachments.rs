@@ -22,41 +22,6 @@ const PNG: &[u8] = &[
     0x42, 0x60, 0x82,
 ];
 
-struct Desk {
-    server: TestServer,
-    dir: tempfile::TempDir,
-    sales: i64,
-    /// Admin, in no department.
-    ada: (Me, String),
-    /// Staff in Sales.
-    ann: (Me, String),
-    /// Staff in Sales too, never in the test chats unless a test puts them there.
-    bob: (Me, String),
-}
-
-async fn desk() -> Desk {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let sales = server.add_department("Sales").await;
-    let ada = server.add_admin("Ada Admin", "ada@example.com").await;
-    let ann = server
-        .add_staff("Ann Lee", "ann@example.com", &["Sales"])
-        .await;
-    let bob = server
-        .add_staff("Bob Stone", "bob@example.com", &["Sales"])
-        .await;
-    let ada = (ada, server.login("ada@example.com").await);
-    let ann = (ann, server.login("ann@example.com").await);
-    let bob = (bob, server.login("bob@example.com").await);
-    Desk {
-        server,
-        dir,
-        sales,
-        ada,
-        ann,
-        bob,
-    }
-}
 
 /// A chat in Sales that Ann has accepted, with sockets for the visitor and Ann.
 async fn accepted(d: &Desk, name: &str) -> (Started, Ws, Ws) {

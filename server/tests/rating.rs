@@ -11,35 +11,6 @@ use app::rules::{Event, Rating, RatingStyle, Refusal};
 use common::*;
 use serde_json::json;
 
-struct Desk {
-    server: TestServer,
-    _dir: tempfile::TempDir,
-    sales: i64,
-    /// Admin.
-    ada: (Me, String),
-    /// Staff in Sales.
-    ann: (Me, String),
-}
-
-/// Sales; Ada the admin; Ann in Sales; both signed in.
-async fn desk() -> Desk {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let sales = server.add_department("Sales").await;
-    let ada = server.add_admin("Ada Admin", "ada@example.com").await;
-    let ann = server
-        .add_staff("Ann Lee", "ann@example.com", &["Sales"])
-        .await;
-    let ada = (ada, server.login("ada@example.com").await);
-    let ann = (ann, server.login("ann@example.com").await);
-    Desk {
-        server,
-        _dir: dir,
-        sales,
-        ada,
-        ann,
-    }
-}
 
 /// A visitor in Sales whose chat Ann has accepted, with sockets for the visitor and Ann.
 async fn accepted(d: &Desk, name: &str) -> (Started, Ws, Ws) {
@@ -176,7 +147,7 @@ async fn only_admins_change_the_settings() {
         page.entries
     );
     // And kept across a restart.
-    let dir = d._dir;
+    let dir = d.dir;
     d.server.stop().await;
     let again = TestServer::start(dir.path()).await;
     assert_eq!(again.service.chat_settings(), wanted);

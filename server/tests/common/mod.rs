@@ -782,3 +782,40 @@ pub fn fields(e: &ApiError) -> Vec<String> {
         other => panic!("expected Invalid, got {other:?}"),
     }
 }
+
+/// A helpdesk for one test: Sales; Ada the admin; Ann and Bob in Sales; all signed in.
+pub struct Desk {
+    pub server: TestServer,
+    pub dir: tempfile::TempDir,
+    pub sales: i64,
+    /// Admin, in no department.
+    pub ada: (Me, String),
+    /// Staff in Sales.
+    pub ann: (Me, String),
+    /// Staff in Sales too, never in the test chats unless a test puts them there.
+    pub bob: (Me, String),
+}
+
+pub async fn desk() -> Desk {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let sales = server.add_department("Sales").await;
+    let ada = server.add_admin("Ada Admin", "ada@example.com").await;
+    let ann = server
+        .add_staff("Ann Lee", "ann@example.com", &["Sales"])
+        .await;
+    let bob = server
+        .add_staff("Bob Stone", "bob@example.com", &["Sales"])
+        .await;
+    let ada = (ada, server.login("ada@example.com").await);
+    let ann = (ann, server.login("ann@example.com").await);
+    let bob = (bob, server.login("bob@example.com").await);
+    Desk {
+        server,
+        dir,
+        sales,
+        ada,
+        ann,
+        bob,
+    }
+}
