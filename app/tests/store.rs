@@ -555,13 +555,21 @@ pub mod suite {
         assert_eq!(out.len(), items.len());
         let ok = |i: usize| out[i].as_ref().unwrap_or_else(|e| panic!("item {i}: {e}"));
         assert_eq!(seqs(&ok(0).events), vec![base + 1]);
-        assert_eq!(seqs(&ok(1).events), vec![d.last_seq + 2], "after the Accept");
+        assert_eq!(
+            seqs(&ok(1).events),
+            vec![d.last_seq + 2],
+            "after the Accept"
+        );
         assert_eq!((ok(2).duplicate_of, ok(2).events.len()), (Some(base), 0));
         assert!(
             matches!(out[3], Err(StoreError::Refused(_))),
             "only those in the chat may send"
         );
-        assert_eq!(ok(4).duplicate_of, Some(base + 1), "a retry within the batch");
+        assert_eq!(
+            ok(4).duplicate_of,
+            Some(base + 1),
+            "a retry within the batch"
+        );
         assert_eq!(seqs(&ok(5).events), vec![base + 2]);
         assert!(matches!(out[6], Err(StoreError::NotFound)));
 

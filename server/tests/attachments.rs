@@ -22,7 +22,6 @@ const PNG: &[u8] = &[
     0x42, 0x60, 0x82,
 ];
 
-
 /// A chat in Sales that Ann has accepted, with sockets for the visitor and Ann.
 async fn accepted(d: &Desk, name: &str) -> (Started, Ws, Ws) {
     let started = d
@@ -265,7 +264,10 @@ async fn refused_uploads_are_explained_and_leave_no_row_and_no_file() {
     .unwrap_err();
     assert_eq!(file_error(e), "Choose a file to send.");
 
-    assert_eq!(common::count_rows(d.dir.path(), "chat_attachments").await, 0);
+    assert_eq!(
+        common::count_rows(d.dir.path(), "chat_attachments").await,
+        0
+    );
     assert_eq!(stored_files(d.dir.path()), Vec::<PathBuf>::new());
 
     // A name with a harmless folder and a direction override is cleaned, then accepted.
@@ -275,7 +277,10 @@ async fn refused_uploads_are_explained_and_leave_no_row_and_no_file() {
     assert_eq!(shared.name, "snap.png");
     assert_eq!(shared.content_type, "image/png");
     assert_eq!(shared.size, PNG.len() as u64);
-    assert_eq!(common::count_rows(d.dir.path(), "chat_attachments").await, 1);
+    assert_eq!(
+        common::count_rows(d.dir.path(), "chat_attachments").await,
+        1
+    );
     assert_eq!(stored_files(d.dir.path()).len(), 1);
     // It reached the chat as a stored event with the next sequence number.
     visitor.wait_for_seq(started.chat_id, 3).await;
@@ -496,7 +501,10 @@ async fn the_server_enforces_the_attachment_settings_and_the_chat_rules() {
         staff_upload(&d, &d.bob.1, started.chat_id, "photo.png", PNG).await,
         Err(ApiError::Refused(Refusal::MonitorCannotSend))
     );
-    assert_eq!(common::count_rows(d.dir.path(), "chat_attachments").await, 0);
+    assert_eq!(
+        common::count_rows(d.dir.path(), "chat_attachments").await,
+        0
+    );
     assert!(stored_files(d.dir.path()).is_empty());
 
     // Staff may still send.
@@ -508,7 +516,10 @@ async fn the_server_enforces_the_attachment_settings_and_the_chat_rules() {
     visitor_upload(&d, &started, "photo.png", PNG)
         .await
         .unwrap();
-    assert_eq!(common::count_rows(d.dir.path(), "chat_attachments").await, 2);
+    assert_eq!(
+        common::count_rows(d.dir.path(), "chat_attachments").await,
+        2
+    );
 
     // An ended chat takes no more files, and the refused file is not kept.
     d.server.chat_op(&d.ann.1, started.chat_id, "End").await;
@@ -516,7 +527,10 @@ async fn the_server_enforces_the_attachment_settings_and_the_chat_rules() {
         visitor_upload(&d, &started, "late.png", PNG).await,
         Err(ApiError::Refused(Refusal::ChatEnded))
     );
-    assert_eq!(common::count_rows(d.dir.path(), "chat_attachments").await, 2);
+    assert_eq!(
+        common::count_rows(d.dir.path(), "chat_attachments").await,
+        2
+    );
     assert_eq!(stored_files(d.dir.path()).len(), 2);
 }
 

@@ -276,9 +276,10 @@ async fn messages_sent_back_to_back_keep_their_order() {
     }
     let last_id = format!("burst-{}", N - 1);
     let frames = visitor
-        .recv_until("the last Ack", |f| {
-            matches!(f, ServerFrame::Ack { client_id, .. } if *client_id == last_id)
-        })
+        .recv_until(
+            "the last Ack",
+            |f| matches!(f, ServerFrame::Ack { client_id, .. } if *client_id == last_id),
+        )
         .await;
     let acks: Vec<(String, i64)> = frames
         .iter()

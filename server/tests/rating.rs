@@ -11,7 +11,6 @@ use app::rules::{Event, Rating, RatingStyle, Refusal};
 use common::*;
 use serde_json::json;
 
-
 /// A visitor in Sales whose chat Ann has accepted, with sockets for the visitor and Ann.
 async fn accepted(d: &Desk, name: &str) -> (Started, Ws, Ws) {
     let started = d

@@ -1,12 +1,12 @@
 //! Rows as both databases return them, and how they become the shared types. `FromRow` is
 //! derived generically over the database, so each backend keeps only its SQL.
 
+use super::file_store::StoredFile;
 use super::store::StoreError;
 use crate::article::{Article, ArticleSummary, Piece};
-use super::file_store::StoredFile;
 use crate::model::{
-    AuditEntry, ChatSettings, ChatSummary, Department, DriveFile, DriveFolder, Me, StaffEntry, StoredEvent,
-    Visitor,
+    AuditEntry, ChatSettings, ChatSummary, Department, DriveFile, DriveFolder, Me, StaffEntry,
+    StoredEvent, Visitor,
 };
 use crate::routing::{Matching, Rule};
 use crate::rules::{Audience, ChatState, Millis, Phase, RatingStyle, StaffRef};
@@ -139,7 +139,8 @@ pub struct StaffRow {
 
 impl From<StaffRow> for StaffEntry {
     fn from(r: StaffRow) -> Self {
-        let status = crate::model::Status::parse(&r.status).unwrap_or(crate::model::Status::Offline);
+        let status =
+            crate::model::Status::parse(&r.status).unwrap_or(crate::model::Status::Offline);
         let mut departments: Vec<i64> = r
             .departments
             .unwrap_or_default()

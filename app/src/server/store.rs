@@ -70,7 +70,11 @@ pub async fn apply_each<S: Store + ?Sized>(
 ) -> Vec<Result<Applied, StoreError>> {
     let mut out = Vec::with_capacity(batch.len());
     for b in batch {
-        out.push(store.apply(b.chat, b.now, b.client_id, None, b.decide).await);
+        out.push(
+            store
+                .apply(b.chat, b.now, b.client_id, None, b.decide)
+                .await,
+        );
     }
     out
 }

@@ -11,9 +11,8 @@ pub struct PgDatabase {
 }
 
 fn admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| {
-        "postgres://helpdesk:helpdesk@127.0.0.1:5432/postgres".to_string()
-    })
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://helpdesk:helpdesk@127.0.0.1:5432/postgres".to_string())
 }
 
 impl PgDatabase {
@@ -34,7 +33,9 @@ impl PgDatabase {
             .execute(&mut admin)
             .await
             .unwrap();
-        let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(b, _)| b);
         let url = format!("{base}/{name}");
         PgDatabase {
             admin_url,

@@ -85,8 +85,8 @@ const DOMAIN_EVERY: usize = 5;
 /// (product names, error codes, jargon) up to `size`.
 fn vocabulary(size: usize, rng: &mut Rng) -> Vec<String> {
     const ONSETS: [&str; 20] = [
-        "b", "c", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br",
-        "st", "tr", "pl",
+        "b", "c", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "st",
+        "tr", "pl",
     ];
     const VOWELS: [&str; 8] = ["a", "e", "i", "o", "u", "ai", "ou", "ea"];
     const CODAS: [&str; 10] = ["", "", "n", "r", "s", "t", "l", "x", "nd", "ck"];
@@ -242,7 +242,12 @@ async fn titles_of(url: &str) -> Result<Vec<String>> {
 }
 
 /// Query texts by kind, as someone typing into the search box would send them.
-fn queries(args: &Args, vocab: &[String], zipf: &Zipf, titles: &[String]) -> Vec<(&'static str, Vec<String>)> {
+fn queries(
+    args: &Args,
+    vocab: &[String],
+    zipf: &Zipf,
+    titles: &[String],
+) -> Vec<(&'static str, Vec<String>)> {
     let mut rng = Rng(args.seed ^ 0x9e7);
     // Searches name things: function words ("the", "to", "your") are not searched for alone.
     let functions = FUNCTION.split_whitespace().count();

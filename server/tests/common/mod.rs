@@ -60,10 +60,14 @@ pub async fn count_rows(data_dir: &Path, table: &str) -> i64 {
     let url = config_for(data_dir).await.database_url;
     let sql = format!("SELECT COUNT(*) FROM {table}");
     if url.starts_with("postgres") {
-        let mut db = sqlx::PgConnection::connect(&url).await.expect("open the db");
+        let mut db = sqlx::PgConnection::connect(&url)
+            .await
+            .expect("open the db");
         sqlx::query_scalar(&sql).fetch_one(&mut db).await.unwrap()
     } else {
-        let mut db = sqlx::SqliteConnection::connect(&url).await.expect("open the db");
+        let mut db = sqlx::SqliteConnection::connect(&url)
+            .await
+            .expect("open the db");
         sqlx::query_scalar(&sql).fetch_one(&mut db).await.unwrap()
     }
 }
@@ -90,7 +94,9 @@ async fn pg_database_for(data_dir: &Path) -> String {
             .await
             .unwrap();
     }
-    let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
+    let base = admin_url
+        .rsplit_once('/')
+        .map_or(admin_url.as_str(), |(b, _)| b);
     format!("{base}/{name}")
 }
 

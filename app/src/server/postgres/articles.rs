@@ -197,7 +197,10 @@ mod tests {
             ts_query(&words(&["reset", "passw"]), true),
             "'reset' & 'passw':*"
         );
-        assert_eq!(ts_query(&words(&["it's", "a\\b"]), false), r"'it''s' & 'a\\b'");
+        assert_eq!(
+            ts_query(&words(&["it's", "a\\b"]), false),
+            r"'it''s' & 'a\\b'"
+        );
         assert_eq!(ts_query(&[], true), "");
     }
 }

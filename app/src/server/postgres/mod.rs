@@ -25,7 +25,10 @@ impl PgStore {
     /// Connects to the database at `url` and applies the migrations (several nodes starting at
     /// once are serialised by the migrator's advisory lock).
     pub async fn open(url: &str) -> Result<Self, StoreError> {
-        let pool = PgPoolOptions::new().max_connections(16).connect(url).await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .connect(url)
+            .await?;
         MIGRATOR
             .run(&pool)
             .await
@@ -130,13 +133,12 @@ pub(super) async fn apply_in(
         .await?
         .ok_or(StoreError::NotFound)?;
     if let Some(client_id) = client_id {
-        let seen: Option<i64> = sqlx::query_scalar(
-            "SELECT seq FROM chat_events WHERE chat_id = $1 AND client_id = $2",
-        )
-        .bind(id)
-        .bind(client_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let seen: Option<i64> =
+            sqlx::query_scalar("SELECT seq FROM chat_events WHERE chat_id = $1 AND client_id = $2")
+                .bind(id)
+                .bind(client_id)
+                .fetch_optional(&mut *tx)
+                .await?;
         if let Some(seq) = seen {
             return Ok(Applied {
                 events: Vec::new(),

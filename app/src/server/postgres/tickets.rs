@@ -12,8 +12,8 @@ use crate::server::ticket_store::{
     ChatTicket, Closed, MailOutcome, NewTicket, OutboxItem, TicketStore,
 };
 use crate::ticket::{
-    one_line, AssigneeFilter, MailItem, MailState, TicketChange, TicketDetail,
-    TicketFilter, TicketNumber, TicketSummary,
+    one_line, AssigneeFilter, MailItem, MailState, TicketChange, TicketDetail, TicketFilter,
+    TicketNumber, TicketSummary,
 };
 use async_trait::async_trait;
 use sqlx::{PgConnection, Postgres, QueryBuilder};
@@ -122,11 +122,10 @@ impl TicketStore for PgStore {
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(StoreError::NotFound)?;
-        let existing: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM tickets WHERE chat_id = $1")
-                .bind(chat)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM tickets WHERE chat_id = $1")
+            .bind(chat)
+            .fetch_optional(&mut *tx)
+            .await?;
         if let Some(number) = existing {
             let found = ticket_in(&mut tx, number).await?;
             return Ok(Closed {
@@ -276,7 +275,11 @@ impl TicketStore for PgStore {
         }
         q.push(" ORDER BY t.updated_at DESC, t.id DESC LIMIT ")
             .push_bind(limit);
-        rows::all(q.build_query_as::<TicketRow>().fetch_all(&self.pool).await?)
+        rows::all(
+            q.build_query_as::<TicketRow>()
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     async fn ticket(&self, number: TicketNumber) -> Result<Option<TicketSummary>, StoreError> {
@@ -473,12 +476,14 @@ impl TicketStore for PgStore {
                 ))
             }
             MailOutcome::Retry { error, at } => {
-                sqlx::query("UPDATE outbox SET last_error = $1, next_attempt_at = $2 WHERE id = $3")
-                    .bind(error)
-                    .bind(at)
-                    .bind(item.id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "UPDATE outbox SET last_error = $1, next_attempt_at = $2 WHERE id = $3",
+                )
+                .bind(error)
+                .bind(at)
+                .bind(item.id)
+                .execute(&mut *tx)
+                .await?;
                 None
             }
             MailOutcome::Failed(error) => {

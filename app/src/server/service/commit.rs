@@ -10,9 +10,9 @@
 
 use super::ServiceError;
 use crate::model::ChatId;
+use crate::rules::{self, Actor, ChatState, Command, Millis};
 use crate::server::hub::{Change, Hub};
 use crate::server::store::{Batched, Store};
-use crate::rules::{self, Actor, ChatState, Command, Millis};
 use std::sync::{Arc, OnceLock};
 use tokio::sync::{mpsc, oneshot};
 
@@ -47,9 +47,9 @@ impl Writer {
             tx
         });
         if let Err(mpsc::error::SendError(job)) = queue.send(job) {
-            let _ = job
-                .reply
-                .send(Err(ServiceError::Internal("the message writer stopped".into())));
+            let _ = job.reply.send(Err(ServiceError::Internal(
+                "the message writer stopped".into(),
+            )));
         }
     }
 }
@@ -87,9 +87,9 @@ async fn run(store: Arc<dyn Store>, hub: Arc<Hub>, mut rx: mpsc::UnboundedReceiv
                         });
                         Ok(seq)
                     }
-                    (None, None) => Err(ServiceError::Internal(
-                        "a message produced no event".into(),
-                    )),
+                    (None, None) => {
+                        Err(ServiceError::Internal("a message produced no event".into()))
+                    }
                 },
                 Err(e) => Err(e.into()),
             };

@@ -770,8 +770,10 @@ impl Service {
         id: ChatId,
         client_id: String,
         body: String,
-    ) -> Result<impl std::future::Future<Output = Result<i64, ServiceError>> + Send + 'static, ServiceError>
-    {
+    ) -> Result<
+        impl std::future::Future<Output = Result<i64, ServiceError>> + Send + 'static,
+        ServiceError,
+    > {
         if !validate::client_id(&client_id) {
             return Err(invalid("client_id", "The message id is not valid."));
         }
@@ -794,9 +796,9 @@ impl Service {
             },
         );
         Ok(async move {
-            stored
-                .await
-                .unwrap_or_else(|_| Err(ServiceError::Internal("the message writer stopped".into())))
+            stored.await.unwrap_or_else(|_| {
+                Err(ServiceError::Internal("the message writer stopped".into()))
+            })
         })
     }
 

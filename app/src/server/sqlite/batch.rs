@@ -4,9 +4,9 @@
 //! parameter (`json_each`), so each statement stays the same text, prepared once and cached.
 
 use super::credit_rating;
-use crate::server::rows::{audience_name, phase_name, ChatRow, CHAT_COLUMNS};
 use crate::model::{ChatId, ChatSummary, StoredEvent};
 use crate::rules::{self, Audience, Event};
+use crate::server::rows::{audience_name, phase_name, ChatRow, CHAT_COLUMNS};
 use crate::server::store::{Applied, Batched, StoreError};
 use serde_json::json;
 use sqlx::{Row, SqliteConnection};

@@ -274,7 +274,11 @@ impl TicketStore for SqliteStore {
         }
         q.push(" ORDER BY t.updated_at DESC, t.id DESC LIMIT ")
             .push_bind(limit);
-        rows::all(q.build_query_as::<TicketRow>().fetch_all(&self.read).await?)
+        rows::all(
+            q.build_query_as::<TicketRow>()
+                .fetch_all(&self.read)
+                .await?,
+        )
     }
 
     async fn ticket(&self, number: TicketNumber) -> Result<Option<TicketSummary>, StoreError> {
@@ -292,11 +296,10 @@ impl TicketStore for SqliteStore {
     ) -> Result<Option<TicketDetail>, StoreError> {
         // One read transaction, so the parts agree with each other.
         let mut tx = self.read.begin().await?;
-        let Some(row) =
-            sqlx::query_as::<_, TicketRow>(&format!("{TICKET_COLUMNS} WHERE t.id = ?"))
-                .bind(number)
-                .fetch_optional(&mut *tx)
-                .await?
+        let Some(row) = sqlx::query_as::<_, TicketRow>(&format!("{TICKET_COLUMNS} WHERE t.id = ?"))
+            .bind(number)
+            .fetch_optional(&mut *tx)
+            .await?
         else {
             return Ok(None);
         };
@@ -324,10 +327,12 @@ impl TicketStore for SqliteStore {
         .fetch_all(&mut *tx)
         .await?;
         let mail = rows::all(
-            sqlx::query_as::<_, MailRow>(&format!("{MAIL_COLUMNS} WHERE ticket_id = ? ORDER BY id"))
-                .bind(number)
-                .fetch_all(&mut *tx)
-                .await?,
+            sqlx::query_as::<_, MailRow>(&format!(
+                "{MAIL_COLUMNS} WHERE ticket_id = ? ORDER BY id"
+            ))
+            .bind(number)
+            .fetch_all(&mut *tx)
+            .await?,
         )?;
         tx.commit().await?;
         Ok(Some(TicketDetail {
