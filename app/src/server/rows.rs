@@ -552,6 +552,18 @@ pub fn like_pattern(text: &str) -> String {
     out
 }
 
+/// `slug`, or the first of `slug-2`, `slug-3`… not among `taken` (the slugs the database found
+/// equal to `slug` or of the form `slug-<number>`).
+pub fn first_free_slug(slug: &str, taken: &[String]) -> String {
+    if !taken.iter().any(|s| s == slug) {
+        return slug.to_string();
+    }
+    let n = (2..)
+        .find(|n| !taken.contains(&format!("{slug}-{n}")))
+        .expect("a free number");
+    format!("{slug}-{n}")
+}
+
 /// Where search results open and close a matched word. Control characters, which the service
 /// keeps out of stored text, so they cannot be forged by an article.
 pub const MARK_START: char = '\u{2}';

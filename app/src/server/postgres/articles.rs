@@ -4,7 +4,9 @@ use super::PgStore;
 use crate::article::{Article, ArticleHit, ArticleInput, ArticleSummary};
 use crate::rules::{Millis, StaffId};
 use crate::server::article_store::{ArticleSearch, ArticleStore};
-use crate::server::rows::{pieces, ArticleRow, ArticleSummaryRow, ARTICLE_COLUMNS};
+use crate::server::rows::{
+    first_free_slug, pieces, ArticleRow, ArticleSummaryRow, ARTICLE_COLUMNS,
+};
 use crate::server::store::StoreError;
 use async_trait::async_trait;
 use sqlx::PgConnection;
@@ -47,13 +49,7 @@ async fn free_slug(conn: &mut PgConnection, slug: &str) -> Result<String, StoreE
     .bind(slug)
     .fetch_all(conn)
     .await?;
-    if !taken.iter().any(|s| s == slug) {
-        return Ok(slug.to_string());
-    }
-    let n = (2..)
-        .find(|n| !taken.contains(&format!("{slug}-{n}")))
-        .expect("a free number");
-    Ok(format!("{slug}-{n}"))
+    Ok(first_free_slug(slug, &taken))
 }
 
 #[async_trait]
