@@ -22,6 +22,9 @@ pub struct Config {
     /// `CHAT_WAIT_LIMIT_SECS`: when the queue already waits longer, the widget offers "Leave a
     /// message" instead of a chat.
     pub chat_wait_limit: Option<std::time::Duration>,
+    /// How often this node says it is alive to the others on the same database, and how long
+    /// they wait before counting a silent node gone (fixed; tests shorten them).
+    pub liveness: app::server::cluster::Liveness,
 }
 
 impl Config {
@@ -49,6 +52,7 @@ impl Config {
             smtp_url: var("SMTP_URL"),
             mail_from: var("MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.into()),
             chat_wait_limit,
+            liveness: Default::default(),
         })
     }
 
@@ -61,6 +65,7 @@ impl Config {
             smtp_url: None,
             mail_from: DEFAULT_MAIL_FROM.into(),
             chat_wait_limit: None,
+            liveness: Default::default(),
         }
     }
 

@@ -35,6 +35,9 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
+/// A pending upload not written to for this long was cut short (a stop, a crash).
+const STALE_UPLOAD: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// Opens the database named by the configuration (creating the data directory) and the service.
 pub async fn open_service(config: &Config) -> Result<Arc<Service>, String> {
     let url = config.database_url.as_str();
@@ -54,7 +57,9 @@ pub async fn open_service(config: &Config) -> Result<Arc<Service>, String> {
             url.split(':').next().unwrap_or_default()
         ));
     };
-    let service = Arc::new(Service::new(store, config.secure_cookies()));
+    let mut service = Service::new(store, config.secure_cookies());
+    service.liveness = config.liveness;
+    let service = Arc::new(service);
     service.configure_mail(app::server::mail::Mailer::new(
         &app::server::mail::MailConfig {
             smtp_url: config.smtp_url.clone(),
@@ -65,7 +70,7 @@ pub async fn open_service(config: &Config) -> Result<Arc<Service>, String> {
     service.set_chat_wait_limit(config.chat_wait_limit);
     let blobs = app::server::blobs::DiskBlobs::new(config.data_dir.join("files"));
     blobs
-        .sweep_pending()
+        .sweep_pending(STALE_UPLOAD)
         .map_err(|e| format!("cannot clear unfinished uploads: {e}"))?;
     service.set_blobs(Arc::new(blobs));
     service.start().await.map_err(|e| e.to_string())?;
@@ -73,9 +78,10 @@ pub async fn open_service(config: &Config) -> Result<Arc<Service>, String> {
 }
 
 /// Background work: lapse forward offers and invitations whose minute is up; deliver the
-/// email outbox.
+/// email outbox; hear the other nodes and say this one is alive.
 pub fn spawn_workers(service: Arc<Service>, shutdown: CancellationToken) {
     spawn_outbox_worker(service.clone(), shutdown.clone());
+    spawn_cluster_workers(service.clone(), shutdown.clone());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
         loop {
@@ -84,6 +90,39 @@ pub fn spawn_workers(service: Arc<Service>, shutdown: CancellationToken) {
                 _ = tick.tick() => {
                     if let Err(e) = service.expire_offers().await {
                         tracing::warn!("lapsing offers: {e}");
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// Hears what other nodes on the same database stored, in order, and beats this node's heart.
+fn spawn_cluster_workers(service: Arc<Service>, shutdown: CancellationToken) {
+    if let Some(mut heard) = service.take_heard() {
+        let service = service.clone();
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            loop {
+                let next = tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    next = heard.recv() => next,
+                };
+                let Some(next) = next else { return };
+                if let Err(e) = service.hear(next).await {
+                    tracing::warn!("hearing another node: {e}");
+                }
+            }
+        });
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(service.liveness.heartbeat);
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tick.tick() => {
+                    if let Err(e) = service.heartbeat().await {
+                        tracing::warn!("heartbeat: {e}");
                     }
                 }
             }

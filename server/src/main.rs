@@ -106,8 +106,8 @@ async fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(config, service).await,
+    let code = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config, service.clone()).await,
         Command::Department {
             action: DepartmentAction::Add { name },
         } => match service.add_department(&name).await {
@@ -159,7 +159,10 @@ async fn main() -> ExitCode {
                 Err(e) => fail(e),
             }
         }
-    }
+    };
+    // Other nodes on the same database need not wait for this one's silence to time out.
+    service.leave_cluster().await;
+    code
 }
 
 async fn serve(config: Config, service: std::sync::Arc<app::server::Service>) -> ExitCode {

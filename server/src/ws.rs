@@ -160,7 +160,9 @@ impl Conn {
                             self.on_typing(*chat, name, *staff, *typing).await
                         }
                         Ok(Signal::Directory(_)) => Ok(()),
-                        Err(BroadcastStreamRecvError::Lagged(_)) => self.catch_up(chat_id).await,
+                        Ok(Signal::Resync) | Err(BroadcastStreamRecvError::Lagged(_)) => {
+                            self.catch_up(chat_id).await
+                        }
                     }
                 }
                 Some(item) = next_or_pending(&mut self.staff_feed) => {
@@ -168,7 +170,9 @@ impl Conn {
                         Ok(Signal::Change(change)) => self.on_staff_change(change).await,
                         Ok(Signal::Directory(directory)) => self.send_directory(directory).await,
                         Ok(Signal::Typing { .. }) => Ok(()),
-                        Err(BroadcastStreamRecvError::Lagged(_)) => self.resync_staff().await,
+                        Ok(Signal::Resync) | Err(BroadcastStreamRecvError::Lagged(_)) => {
+                            self.resync_staff().await
+                        }
                     }
                 }
                 Some(settings) = settings_changed(&mut self.settings) => {

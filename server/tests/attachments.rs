@@ -6,7 +6,7 @@
 mod common;
 
 use app::api::ApiError;
-use app::model::{ChatSettings, DriveFile, DriveFolder, DriveListing, Me, Started};
+use app::model::{ChatSettings, DriveFile, DriveFolder, DriveListing, Started};
 use app::protocol::ServerFrame;
 use app::rules::{Author, Event, Refusal, SharedFile};
 use common::*;
@@ -34,60 +34,6 @@ async fn accepted(d: &Desk, name: &str) -> (Started, Ws, Ws) {
     let mut visitor = d.server.visitor("visitor", &started, 0).await;
     visitor.wait_for_seq(started.chat_id, 2).await;
     (started, visitor, ann)
-}
-
-/// A multipart body with `fields` first, then `file` as (file name, bytes).
-fn multipart(fields: &[(&str, String)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
-    let boundary = "----helpdesk-test-boundary-7d1f";
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    if let Some((file_name, bytes)) = file {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; \
-                 filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-async fn post_multipart<T: serde::de::DeserializeOwned>(
-    server: &TestServer,
-    endpoint: &str,
-    session: Option<&str>,
-    fields: &[(&str, String)],
-    file: Option<(&str, &[u8])>,
-) -> Result<T, ApiError> {
-    let (content_type, body) = multipart(fields, file);
-    let mut req = server
-        .http()
-        .post(server.url(&format!("/api/{endpoint}")))
-        .header(reqwest::header::CONTENT_TYPE, content_type)
-        .body(body);
-    if let Some(session) = session {
-        req = req.header(reqwest::header::COOKIE, format!("hd_session={session}"));
-    }
-    let res = req.send().await.expect("POST an upload");
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    if status.is_success() {
-        Ok(serde_json::from_str(&text).unwrap_or_else(|e| panic!("{text:?}: {e}")))
-    } else {
-        Err(serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("{status} with unreadable error {text:?}: {e}")))
-    }
 }
 
 /// The visitor sends `bytes` as `name` into their chat.

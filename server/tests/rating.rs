@@ -5,7 +5,7 @@
 mod common;
 
 use app::api::ApiError;
-use app::model::{ChatId, ChatSettings, Me, RatingAverage, Started};
+use app::model::{ChatId, ChatSettings, RatingAverage, Started};
 use app::protocol::ServerFrame;
 use app::rules::{Event, Rating, RatingStyle, Refusal};
 use common::*;

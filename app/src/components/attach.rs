@@ -38,8 +38,6 @@ pub struct Uploads {
     /// Staff: opens the Drive picker (`From Drive`); visitors have no Drive.
     pub from_drive: Option<Callback<()>>,
     pub items: RwSignal<Vec<Upload>>,
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-    next: StoredValue<u64>,
 }
 
 /// The words to show for a refused request.
@@ -72,7 +70,6 @@ impl Uploads {
             max_bytes,
             from_drive,
             items: RwSignal::new(Vec::new()),
-            next: StoredValue::new(1),
         }
     }
 
@@ -87,7 +84,6 @@ impl Uploads {
             max_bytes,
             from_drive: None,
             items: RwSignal::new(Vec::new()),
-            next: StoredValue::new(1),
         }
     }
 
@@ -138,8 +134,7 @@ impl Uploads {
 
     #[cfg(feature = "hydrate")]
     fn start(&self, file: web_sys::File) {
-        let id = self.next.get_value();
-        self.next.set_value(id + 1);
+        let id = browser::next_id();
         let size = file.size() as u64;
         let max = self.max_bytes.get_untracked();
         let name = file.name();
@@ -183,7 +178,7 @@ impl Uploads {
 #[cfg(feature = "hydrate")]
 mod browser {
     use super::{api_message, ApiError};
-    use std::cell::RefCell;
+    use std::cell::{Cell, RefCell};
     use std::collections::HashMap;
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
@@ -197,7 +192,20 @@ mod browser {
     }
 
     thread_local! {
+        /// Every request in flight on the page, whichever list started it (a chat pane, the
+        /// Drive, another chat's pane since closed).
         static RUNNING: RefCell<HashMap<u64, Running>> = RefCell::new(HashMap::new());
+        static NEXT_ID: Cell<u64> = const { Cell::new(1) };
+    }
+
+    /// An id no other upload on the page has, so that one list never takes (cancels, or drops
+    /// the callbacks of) another list's request.
+    pub fn next_id() -> u64 {
+        NEXT_ID.with(|n| {
+            let id = n.get();
+            n.set(id + 1);
+            id
+        })
     }
 
     pub fn take(id: u64) -> Option<Running> {

@@ -39,12 +39,25 @@ impl DiskBlobs {
         DiskBlobs { root: root.into() }
     }
 
-    /// Removes what uploads cut short by a stop left pending; run at start-up, before serving.
-    pub fn sweep_pending(&self) -> io::Result<()> {
-        match std::fs::remove_dir_all(self.root.join("tmp")) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
+    /// Removes what uploads cut short by a stop left pending; run at start-up. Only files not
+    /// written to for `idle`: another node sharing the folder may be receiving one right now.
+    pub fn sweep_pending(&self, idle: std::time::Duration) -> io::Result<()> {
+        let entries = match std::fs::read_dir(self.root.join("tmp")) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            other => other?,
+        };
+        for entry in entries {
+            let entry = entry?;
+            let stale = entry
+                .metadata()?
+                .modified()?
+                .elapsed()
+                .is_ok_and(|age| age >= idle);
+            if stale {
+                std::fs::remove_file(entry.path())?;
+            }
         }
+        Ok(())
     }
 
     fn pending_path(&self, key: &str) -> PathBuf {
@@ -117,5 +130,25 @@ impl Blobs for DiskBlobs {
         }
         self.keep(&new).await?;
         Ok(new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn start_up_sweeps_only_uploads_left_idle() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = DiskBlobs::new(dir.path());
+        let pending = blobs.create().await.unwrap();
+        let path = blobs.pending_path(&pending.key);
+        assert!(path.exists());
+        // Another node may be writing it right now.
+        blobs.sweep_pending(Duration::from_secs(3600)).unwrap();
+        assert!(path.exists());
+        blobs.sweep_pending(Duration::ZERO).unwrap();
+        assert!(!path.exists());
     }
 }

@@ -58,6 +58,9 @@ pub enum Signal {
     },
     /// Staff-wide: the directory or someone's presence changed.
     Directory(Arc<Directory>),
+    /// Changes may have been missed (another node's hints were lost): every socket re-reads
+    /// from storage, as after lagging behind.
+    Resync,
 }
 
 const CHAT_CAPACITY: usize = 64;
@@ -140,6 +143,19 @@ impl Hub {
             typing,
         });
         self.to_chat(chat, &signal);
+    }
+
+    /// Tells every socket to re-read what it shows from storage.
+    pub fn resync(&self) {
+        let signal = Arc::new(Signal::Resync);
+        let chats: Vec<_> = {
+            let chats = self.chats.lock().expect("hub lock poisoned");
+            chats.keys().copied().collect()
+        };
+        for chat in chats {
+            self.to_chat(chat, &signal);
+        }
+        let _ = self.staff.send(signal);
     }
 
     pub fn directory(&self, directory: Arc<Directory>) {

@@ -4,6 +4,7 @@ pub mod admin_store;
 pub mod article_store;
 pub mod auth;
 pub mod blobs;
+pub mod cluster;
 pub mod file_store;
 pub mod hub;
 pub mod mail;

@@ -85,6 +85,7 @@ pub trait Store:
     + super::article_store::ArticleStore
     + super::ticket_store::TicketStore
     + super::file_store::FileStore
+    + super::cluster::NodeStore
     + Send
     + Sync
     + 'static

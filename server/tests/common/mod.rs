@@ -72,6 +72,14 @@ pub async fn count_rows(data_dir: &Path, table: &str) -> i64 {
     }
 }
 
+/// The configuration of a test server on `data_dir` and PostgreSQL, whatever `TEST_BACKEND` says
+/// (for the tests of several nodes, which need it).
+pub async fn postgres_config_for(data_dir: &Path) -> server::config::Config {
+    let mut config = server::config::Config::for_data_dir(data_dir.to_path_buf());
+    config.database_url = pg_database_for(data_dir).await;
+    config
+}
+
 async fn pg_database_for(data_dir: &Path) -> String {
     use sqlx::Connection;
     use std::hash::{Hash, Hasher};
@@ -112,7 +120,11 @@ pub struct TestServer {
 impl TestServer {
     /// Opens (or reopens) the database of `data_dir` (see [`config_for`]) and serves the router.
     pub async fn start(data_dir: &Path) -> TestServer {
-        let config = config_for(data_dir).await;
+        Self::start_with(config_for(data_dir).await).await
+    }
+
+    /// Serves the router on `config`: several of these on one PostgreSQL are several nodes.
+    pub async fn start_with(config: server::config::Config) -> TestServer {
         let service = server::open_service(&config)
             .await
             .expect("open the service");
@@ -786,6 +798,61 @@ pub fn fields(e: &ApiError) -> Vec<String> {
     match e {
         ApiError::Invalid(errors) => errors.iter().map(|e| e.field.clone()).collect(),
         other => panic!("expected Invalid, got {other:?}"),
+    }
+}
+
+/// A multipart body with `fields` first, then `file` as (file name, bytes).
+pub fn multipart(fields: &[(&str, String)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "----helpdesk-test-boundary-7d1f";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some((file_name, bytes)) = file {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; \
+                 filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// Posts a multipart form to a server function; its answer, or the error it gave.
+pub async fn post_multipart<T: serde::de::DeserializeOwned>(
+    server: &TestServer,
+    endpoint: &str,
+    session: Option<&str>,
+    fields: &[(&str, String)],
+    file: Option<(&str, &[u8])>,
+) -> Result<T, ApiError> {
+    let (content_type, body) = multipart(fields, file);
+    let mut req = server
+        .http()
+        .post(server.url(&format!("/api/{endpoint}")))
+        .header(reqwest::header::CONTENT_TYPE, content_type)
+        .body(body);
+    if let Some(session) = session {
+        req = req.header(reqwest::header::COOKIE, format!("hd_session={session}"));
+    }
+    let res = req.send().await.expect("POST an upload");
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    if status.is_success() {
+        Ok(serde_json::from_str(&text).unwrap_or_else(|e| panic!("{text:?}: {e}")))
+    } else {
+        Err(serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{status} with unreadable error {text:?}: {e}")))
     }
 }
 

@@ -13,12 +13,15 @@ use sqlx::Row;
 mod admin;
 mod articles;
 mod attachments;
+mod nodes;
 mod tickets;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
 
 pub struct PgStore {
     pool: PgPool,
+    /// Hints for the other nodes, sent in order by one task (see [`nodes`]).
+    hints: tokio::sync::mpsc::UnboundedSender<String>,
 }
 
 impl PgStore {
@@ -33,7 +36,8 @@ impl PgStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Db(format!("migrations: {e}")))?;
-        Ok(Self { pool })
+        let hints = nodes::spawn_notifier(pool.clone());
+        Ok(Self { pool, hints })
     }
 }
 

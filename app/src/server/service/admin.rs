@@ -9,6 +9,7 @@ use crate::api::admin::AuditPage;
 use crate::model::{file_size, ChatSettings, Department, Me, StaffEntry, MAX_MAX_FILE_BYTES};
 use crate::routing::{Action, Condition, Rule};
 use crate::rules::StaffId;
+use crate::server::cluster::Hint;
 use crate::server::now_ms;
 use crate::server::store::AuditNote;
 use crate::validate::FieldError;
@@ -309,6 +310,7 @@ impl Service {
             .save_chat_settings(&settings, audit, now_ms())
             .await?;
         self.hub.set_settings(settings);
+        self.tell(Hint::Settings);
         Ok(settings)
     }
 

@@ -1,7 +1,7 @@
 //! Group commit for chat messages. One writer task per service takes every message queued
 //! while the previous batch was being stored and hands them to [`Store::apply_batch`] at once
-//! (many chats, one transaction where the backend can), then publishes what was stored and
-//! answers each sender. Nothing waits on purpose: under light load a batch is one message;
+//! (many chats, one transaction where the backend can), then publishes what was stored (here and to the
+//! other nodes) and answers each sender. Nothing waits on purpose: under light load a batch is one message;
 //! under heavy load the batches grow by themselves, and so does throughput.
 //!
 //! The writer holds no lock and no transaction across a network await: it only talks to the
@@ -11,6 +11,7 @@
 use super::ServiceError;
 use crate::model::ChatId;
 use crate::rules::{self, Actor, ChatState, Command, Millis};
+use crate::server::cluster::Cluster;
 use crate::server::hub::{Change, Hub};
 use crate::server::store::{Batched, Store};
 use std::sync::{Arc, OnceLock};
@@ -40,10 +41,16 @@ pub(super) struct Writer {
 
 impl Writer {
     /// Queues the job; jobs queued one after another are stored in that order.
-    pub(super) fn submit(&self, store: &Arc<dyn Store>, hub: &Arc<Hub>, job: Job) {
+    pub(super) fn submit(
+        &self,
+        store: &Arc<dyn Store>,
+        hub: &Arc<Hub>,
+        cluster: &Arc<Cluster>,
+        job: Job,
+    ) {
         let queue = self.queue.get_or_init(|| {
             let (tx, rx) = mpsc::unbounded_channel();
-            tokio::spawn(run(store.clone(), hub.clone(), rx));
+            tokio::spawn(run(store.clone(), hub.clone(), cluster.clone(), rx));
             tx
         });
         if let Err(mpsc::error::SendError(job)) = queue.send(job) {
@@ -54,7 +61,12 @@ impl Writer {
     }
 }
 
-async fn run(store: Arc<dyn Store>, hub: Arc<Hub>, mut rx: mpsc::UnboundedReceiver<Job>) {
+async fn run(
+    store: Arc<dyn Store>,
+    hub: Arc<Hub>,
+    cluster: Arc<Cluster>,
+    mut rx: mpsc::UnboundedReceiver<Job>,
+) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         let results = {
@@ -80,11 +92,12 @@ async fn run(store: Arc<dyn Store>, hub: Arc<Hub>, mut rx: mpsc::UnboundedReceiv
                     (Some(seq), _) => Ok(seq),
                     (None, Some(event)) => {
                         let seq = event.seq;
-                        hub.publish(Change {
+                        let change = Change {
                             events: applied.events,
                             chat: applied.chat,
                             only_for: None,
-                        });
+                        };
+                        cluster.publish(&hub, store.as_ref(), change, false);
                         Ok(seq)
                     }
                     (None, None) => {

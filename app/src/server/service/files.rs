@@ -195,34 +195,7 @@ impl Service {
         B: AsRef<[u8]>,
         E: std::fmt::Display,
     {
-        let name = clean_file_name(raw_name).map_err(|m| invalid("file", &m))?;
-        let settings = self.hub.settings();
-        let blobs = self.blobs();
-        let pending = blobs
-            .create()
-            .await
-            .map_err(|e| ServiceError::Internal(format!("creating a file: {e}")))?;
-        let key = pending.key.clone();
-        match stream_into(pending.writer, &name, chunks, &settings).await {
-            Ok((size, head)) => {
-                if let Err(e) = blobs.keep(&key).await {
-                    blobs.remove(&key).await;
-                    return Err(ServiceError::Internal(format!("keeping a file: {e}")));
-                }
-                Ok(Received {
-                    file: NewFile {
-                        blob_key: key,
-                        content_type: content_type(&head, &name),
-                        name,
-                        size,
-                    },
-                })
-            }
-            Err(e) => {
-                blobs.remove(&key).await;
-                Err(e)
-            }
-        }
+        receive_into(self.blobs(), &self.hub.settings(), raw_name, chunks).await
     }
 
     /// Records a received file in the chat and announces it there, as a chat event with its
@@ -512,6 +485,89 @@ fn folder_name(raw: &str) -> Result<String, ServiceError> {
     Ok(name)
 }
 
+/// [`Service::receive`] into `blobs`: the file is kept only if its stream ended cleanly and
+/// every check passed. A stream that ends with an error (the request broke off: a cancelled
+/// upload) is refused like any other, and the pending blob goes.
+async fn receive_into<S, B, E>(
+    blobs: Arc<dyn Blobs>,
+    settings: &ChatSettings,
+    raw_name: &str,
+    chunks: S,
+) -> Result<Received, ServiceError>
+where
+    S: Stream<Item = Result<B, E>> + Unpin,
+    B: AsRef<[u8]>,
+    E: std::fmt::Display,
+{
+    let name = clean_file_name(raw_name).map_err(|m| invalid("file", &m))?;
+    let pending = blobs
+        .create()
+        .await
+        .map_err(|e| ServiceError::Internal(format!("creating a file: {e}")))?;
+    let guard = PendingBlob {
+        blobs: blobs.clone(),
+        key: Some(pending.key.clone()),
+    };
+    match stream_into(pending.writer, &name, chunks, settings).await {
+        Ok((size, head)) => {
+            let key = pending.key;
+            if let Err(e) = blobs.keep(&key).await {
+                guard.remove().await;
+                return Err(ServiceError::Internal(format!("keeping a file: {e}")));
+            }
+            guard.disarm();
+            Ok(Received {
+                file: NewFile {
+                    blob_key: key,
+                    content_type: content_type(&head, &name),
+                    name,
+                    size,
+                },
+            })
+        }
+        Err(e) => {
+            guard.remove().await;
+            Err(e)
+        }
+    }
+}
+
+/// A pending blob that is removed unless it was kept. The server stops a request's handler
+/// when its client goes away (a cancelled upload), so the handler may never get to remove the
+/// blob itself; dropping this then removes it in the background.
+struct PendingBlob {
+    blobs: Arc<dyn Blobs>,
+    key: Option<String>,
+}
+
+impl PendingBlob {
+    /// Removes the blob now (and, should this be stopped half-way, still on drop).
+    async fn remove(mut self) {
+        if let Some(key) = self.key.clone() {
+            self.blobs.remove(&key).await;
+        }
+        self.key = None;
+    }
+
+    /// The blob was kept: leave it.
+    fn disarm(mut self) {
+        self.key = None;
+    }
+}
+
+impl Drop for PendingBlob {
+    fn drop(&mut self) {
+        let Some(key) = self.key.take() else { return };
+        let blobs = self.blobs.clone();
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move { blobs.remove(&key).await });
+            }
+            Err(_) => tracing::warn!("pending file {key} left behind: no runtime to remove it"),
+        }
+    }
+}
+
 /// Writes `chunks` to `writer`; returns the size and the first bytes, or the refusal.
 async fn stream_into<S, B, E>(
     mut writer: Box<dyn tokio::io::AsyncWrite + Send + Unpin>,
@@ -578,6 +634,132 @@ fn check_type(head: &[u8], name: &str, settings: &ChatSettings) -> Result<(), Se
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures::stream;
+    use std::path::{Path, PathBuf};
+    use std::time::Duration;
+
+    /// Every file under `dir`, pending or kept.
+    fn files_in(dir: &Path) -> Vec<PathBuf> {
+        fn walk(p: &Path, out: &mut Vec<PathBuf>) {
+            for entry in std::fs::read_dir(p).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else {
+                    out.push(path);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(dir, &mut out);
+        out
+    }
+
+    /// Why an upload was refused.
+    fn refusal(result: Result<Received, ServiceError>) -> String {
+        match result {
+            Err(ServiceError::Invalid(errors)) => errors[0].message.clone(),
+            Err(other) => panic!("expected a refusal, got {other:?}"),
+            Ok(received) => panic!("expected a refusal, {} was kept", received.file.name),
+        }
+    }
+
+    fn disk(dir: &Path) -> Arc<dyn Blobs> {
+        Arc::new(DiskBlobs::new(dir))
+    }
+
+    #[tokio::test]
+    async fn an_upload_that_breaks_off_is_refused_and_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = ChatSettings::default();
+        // A whole one is kept, so the checks below would see a file if one were left.
+        let whole: [Result<&[u8], String>; 2] = [Ok(b"hello "), Ok(b"world")];
+        let kept = receive_into(
+            disk(dir.path()),
+            &settings,
+            "notes.txt",
+            stream::iter(whole),
+        )
+        .await
+        .unwrap();
+        assert_eq!(kept.file.size, 11);
+        assert_eq!(files_in(dir.path()).len(), 1);
+
+        // The request breaks off after some bytes, as when the browser cancels the upload.
+        let broken: [Result<&[u8], String>; 2] = [Ok(b"hello "), Err("connection reset".into())];
+        let result =
+            receive_into(disk(dir.path()), &settings, "cut.txt", stream::iter(broken)).await;
+        assert_eq!(refusal(result), "The upload was interrupted.");
+        assert_eq!(files_in(dir.path()).len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_multipart_body_cut_short_in_the_file_is_refused_and_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = ChatSettings::default();
+        let boundary = "xyzzy";
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.txt\"\r\n\
+             Content-Type: text/plain\r\n\r\n{}\r\n--{boundary}--\r\n",
+            "a".repeat(100_000)
+        );
+        let file_field = |body: Vec<u8>| async move {
+            let chunks = body
+                .chunks(4096)
+                .map(|c| Ok::<_, std::io::Error>(c.to_vec()))
+                .collect::<Vec<_>>();
+            let mut form = multer::Multipart::new(stream::iter(chunks), boundary);
+            form.next_field().await.unwrap().unwrap()
+        };
+        // The whole body: kept.
+        let field = file_field(body.clone().into_bytes()).await;
+        receive_into(disk(dir.path()), &settings, "big.txt", field)
+            .await
+            .unwrap();
+        assert_eq!(files_in(dir.path()).len(), 1);
+        // Cut in the middle of the file, and just before the boundary after it.
+        let end_of_file = body.len() - format!("\r\n--{boundary}--\r\n").len();
+        for cut in [50_000, end_of_file] {
+            let field = file_field(body.as_bytes()[..cut].to_vec()).await;
+            let result = receive_into(disk(dir.path()), &settings, "big.txt", field).await;
+            assert_eq!(
+                refusal(result),
+                "The upload was interrupted.",
+                "cut at {cut}"
+            );
+            assert_eq!(files_in(dir.path()).len(), 1, "cut at {cut}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_upload_whose_request_is_dropped_half_way_leaves_no_file() {
+        // The server stops the handler of a request whose client went away: its body neither
+        // ends nor fails, the upload is simply never polled again.
+        let dir = tempfile::tempdir().unwrap();
+        let settings = ChatSettings::default();
+        let first: [Result<&[u8], String>; 1] = [Ok(b"hello")];
+        let stalled = stream::iter(first).chain(stream::pending());
+        let mut upload = Box::pin(receive_into(
+            disk(dir.path()),
+            &settings,
+            "notes.txt",
+            stalled,
+        ));
+        assert!(
+            tokio::time::timeout(Duration::from_millis(200), &mut upload)
+                .await
+                .is_err()
+        );
+        assert_eq!(files_in(dir.path()).len(), 1, "the pending file");
+        drop(upload);
+        for _ in 0..100 {
+            if files_in(dir.path()).is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(files_in(dir.path()), Vec::<PathBuf>::new());
+    }
 
     #[test]
     fn names_lose_paths_and_controls_and_never_climb() {

@@ -3,6 +3,7 @@
 //! stores, then publishes what was stored.
 
 use super::auth;
+use super::cluster::{Cluster, Heard, Hint, Liveness};
 use super::hub::{Change, Directory, Hub};
 use super::now_ms;
 use super::store::{Applied, AuditNote, NewChat, NewStaff, Store, StoreError};
@@ -74,6 +75,7 @@ mod admin;
 mod articles;
 mod commit;
 pub mod files;
+mod nodes;
 mod rating;
 mod tickets;
 
@@ -143,6 +145,11 @@ pub struct Service {
     tickets: tickets::Runtime,
     /// Where uploaded files' bytes live.
     files: files::Files,
+    /// This node among the others on the same database.
+    cluster: Arc<Cluster>,
+    pub liveness: Liveness,
+    /// Other nodes' hints, until the server takes them to hear (see [`Service::take_heard`]).
+    heard: Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<Heard>>>,
 }
 
 impl Service {
@@ -159,6 +166,9 @@ impl Service {
             dispatching: tokio::sync::Mutex::new(()),
             tickets: tickets::Runtime::default(),
             files: files::Files::default(),
+            cluster: Arc::new(Cluster::default()),
+            liveness: Liveness::default(),
+            heard: Mutex::new(None),
         }
     }
 
@@ -166,10 +176,12 @@ impl Service {
         &self.hub
     }
 
-    /// Loads the directory and places the waiting chats; run once at start-up.
+    /// Joins the other nodes, loads the directory and places the waiting chats; run once at
+    /// start-up.
     pub async fn start(&self) -> Result<(), ServiceError> {
+        self.join_cluster().await?;
         self.hub.set_settings(self.store.chat_settings().await?);
-        self.refresh_directory().await?;
+        self.load_directory().await?;
         self.dispatch().await
     }
 
@@ -293,14 +305,22 @@ impl Service {
             .clone()
     }
 
-    /// Reloads staff and departments, applies presence, and tells every console.
+    /// Reloads the directory here and tells the other nodes to do the same.
     pub async fn refresh_directory(&self) -> Result<(), ServiceError> {
+        self.load_directory().await?;
+        self.tell(Hint::Directory);
+        Ok(())
+    }
+
+    /// Reloads staff and departments, applies presence (on any node), and tells every console.
+    async fn load_directory(&self) -> Result<(), ServiceError> {
         let mut staff = self.store.staff_directory().await?;
         let departments = self.store.departments().await?;
+        let elsewhere = self.present_elsewhere().await?;
         {
             let presence = self.presence.lock().expect("presence lock poisoned");
             for s in &mut staff {
-                s.presence = if presence.present(s.id) {
+                s.presence = if presence.present(s.id) || elsewhere.contains(&s.id) {
                     s.status
                 } else {
                     Status::Offline
@@ -384,7 +404,11 @@ impl Service {
         });
     }
 
+    /// Someone arrived on or left this node: the other nodes learn it from storage.
     async fn presence_changed(&self) {
+        if let Err(e) = self.heartbeat().await {
+            tracing::warn!("presence: {e}");
+        }
         if let Err(e) = self.refresh_directory().await {
             tracing::warn!("presence: {e}");
         }
@@ -416,9 +440,11 @@ impl Service {
     }
 
     /// Places every waiting chat in its queue and offers it to someone available; publishes the
-    /// chats whose place or offer changed.
+    /// chats whose place or offer changed to this node's sockets. Every node dispatches after a
+    /// change that may move the queue, one node at a time, so they all agree.
     pub async fn dispatch(&self) -> Result<(), ServiceError> {
         let _one_at_a_time = self.dispatching.lock().await;
+        let _one_node_at_a_time = self.store.lock_queue().await?;
         let open = self.store.open_chats().await?;
         let directory = self.directory();
         let loads = Self::loads(&directory, &open);
@@ -572,11 +598,14 @@ impl Service {
         };
         let (chat, event) = self.store.create_chat(new, first, now_ms()).await?;
         let chat_id = chat.id;
-        self.hub.publish(Change {
-            events: vec![event],
-            chat,
-            only_for: None,
-        });
+        self.publish(
+            Change {
+                events: vec![event],
+                chat,
+                only_for: None,
+            },
+            true,
+        );
         self.dispatch().await?;
         Ok(Started { chat_id, token })
     }
@@ -675,13 +704,17 @@ impl Service {
                 Viewer::Staff(me) if applied.events.is_empty() => Some(me.id),
                 _ => None,
             };
-            self.hub.publish(Change {
-                events: applied.events.clone(),
-                chat: applied.chat.clone(),
-                only_for,
-            });
             // Anything but a message or a file may change who is busy or what is waiting.
-            if !matches!(command, Command::Send { .. } | Command::Attach { .. }) {
+            let requeue = !matches!(command, Command::Send { .. } | Command::Attach { .. });
+            self.publish(
+                Change {
+                    events: applied.events.clone(),
+                    chat: applied.chat.clone(),
+                    only_for,
+                },
+                requeue,
+            );
+            if requeue {
                 self.dispatch().await?;
             }
         }
@@ -786,6 +819,7 @@ impl Service {
         self.writer.submit(
             &self.store,
             &self.hub,
+            &self.cluster,
             commit::Job {
                 chat: id,
                 now: now_ms(),
@@ -822,6 +856,11 @@ impl Service {
             Viewer::System => return Ok(()),
         };
         self.hub.typing(id, name, staff, typing);
+        self.tell(Hint::Typing {
+            chat: id,
+            staff,
+            typing,
+        });
         Ok(())
     }
 

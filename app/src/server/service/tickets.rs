@@ -162,11 +162,14 @@ impl Service {
             .await?;
         if let Some(applied) = &closed.applied {
             let only_for = applied.events.is_empty().then_some(me.id);
-            self.hub.publish(Change {
-                events: applied.events.clone(),
-                chat: applied.chat.clone(),
-                only_for,
-            });
+            self.publish(
+                Change {
+                    events: applied.events.clone(),
+                    chat: applied.chat.clone(),
+                    only_for,
+                },
+                true,
+            );
             self.dispatch().await?;
         }
         if closed.mail_queued {

@@ -229,6 +229,9 @@ pub(super) async fn apply_in(
     })
 }
 
+/// One process owns a SQLite file: a single node, so the defaults (no other nodes) hold.
+impl crate::server::cluster::NodeStore for SqliteStore {}
+
 #[async_trait]
 impl Store for SqliteStore {
     async fn add_department(&self, name: &str, now: Millis) -> Result<Department, StoreError> {
