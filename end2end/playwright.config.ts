@@ -1,6 +1,7 @@
 import { defineConfig } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { NODE_PORTS, nodeURL } from './nodes';
 
 // The repository root (this file lives in end2end/).
 const repoRoot = path.resolve(__dirname, '..');
@@ -17,6 +18,21 @@ function chromiumPath(): string {
   } catch {
     throw new Error('chromium is not on PATH: run scripts/install.sh (it installs the Debian package)');
   }
+}
+
+function server(env: Record<string, string>, url: string) {
+  return {
+    command: 'bash end2end/serve-fresh.sh',
+    cwd: repoRoot,
+    env,
+    url: `${url}/healthz`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: 'pipe' as const,
+    stderr: 'pipe' as const,
+    // SIGTERM lets serve-fresh.sh stop the server and delete its data directory.
+    gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 5_000 },
+  };
 }
 
 export default defineConfig({
@@ -50,17 +66,12 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
+  webServer: [
     // Fresh temporary data directory, seeded staff, then the release server binary.
-    command: 'bash end2end/serve-fresh.sh',
-    cwd: repoRoot,
-    env: { E2E_PORT: String(port) },
-    url: `${baseURL}/healthz`,
-    reuseExistingServer: false,
-    timeout: 120_000,
-    stdout: 'pipe',
-    stderr: 'pipe',
-    // SIGTERM lets serve-fresh.sh stop the server and delete its data directory.
-    gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
-  },
+    server({ E2E_PORT: String(port) }, baseURL),
+    // Two nodes on one fresh PostgreSQL database (nodes.spec.ts), when there is one to use.
+    ...(process.env.TEST_DATABASE_URL
+      ? [server({ E2E_NODES: NODE_PORTS.join(' '), TEST_DATABASE_URL: process.env.TEST_DATABASE_URL }, nodeURL(0))]
+      : []),
+  ],
 });

@@ -12,8 +12,9 @@ export const RUN = Date.now().toString(36);
 
 export type Staff = typeof ANN;
 
-export async function signIn(browser: Browser, staff: Staff, opened: BrowserContext[]): Promise<Page> {
-  const context = await browser.newContext();
+/** Signs in, on the test server or, with `baseURL`, on that node. */
+export async function signIn(browser: Browser, staff: Staff, opened: BrowserContext[], baseURL?: string): Promise<Page> {
+  const context = await browser.newContext(baseURL ? { baseURL } : {});
   opened.push(context);
   const page = await context.newPage();
   await page.goto('/login');
@@ -32,8 +33,9 @@ export async function startChat(
   visitor: string,
   question: string,
   department: string,
+  baseURL?: string,
 ): Promise<Page> {
-  const context = await browser.newContext();
+  const context = await browser.newContext(baseURL ? { baseURL } : {});
   opened.push(context);
   const page = await context.newPage();
   await page.goto('/widget');

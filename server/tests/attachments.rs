@@ -241,16 +241,26 @@ async fn refused_uploads_are_explained_and_leave_no_row_and_no_file() {
         [(Author::Visitor, shared)]
     );
 
-    // An upload cut short by a stop leaves a pending file; the next start clears it and keeps
-    // the stored ones.
-    let cut_short = d
-        .dir
-        .path()
-        .join("files/tmp/0123456789abcdef0123456789abcdef.part");
+    // An upload cut short by a stop leaves a pending file; the next start clears it once it
+    // has been idle for an hour, and keeps the stored ones. A fresh one may be another node's
+    // upload in progress: it stays.
+    let pending = d.dir.path().join("files/tmp");
+    let cut_short = pending.join("0123456789abcdef0123456789abcdef.part");
+    let in_progress = pending.join("fedcba9876543210fedcba9876543210.part");
     std::fs::write(&cut_short, b"half").unwrap();
+    std::fs::write(&in_progress, b"half").unwrap();
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    std::fs::File::options()
+        .write(true)
+        .open(&cut_short)
+        .unwrap()
+        .set_modified(two_hours_ago)
+        .unwrap();
     d.server.stop().await;
     let again = TestServer::start(d.dir.path()).await;
     assert!(!cut_short.exists());
+    assert!(in_progress.exists());
+    std::fs::remove_file(&in_progress).unwrap();
     assert_eq!(stored_files(d.dir.path()).len(), 1);
     again.stop().await;
 }

@@ -303,13 +303,16 @@ async fn a_node_that_dies_loses_and_duplicates_nothing() {
     .await;
     t.b.chat_op(&t.ann.1, id, "Accept").await;
     ann.watch(id, 0).await;
+    let mut last = 0;
     for i in 1..=3 {
-        visitor
+        last = visitor
             .say_ok(id, &format!("v-{i}"), &format!("before {i}"))
             .await;
     }
+    visitor.wait_for_seq(id, last).await;
     ann.wait_for_message(id, "before 3").await;
     let seen_before = visitor.last_seq(id);
+    assert_eq!(seen_before, last);
 
     // Node A dies mid-conversation; Ann goes on writing on B.
     let Two {

@@ -48,7 +48,7 @@ async fn listener(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
 }
 
 /// Hears every node's hints on one connection. After the connection dropped, `Lost` comes
-/// first, once the new connection listens, so that what was missed is re-read.
+/// once a new connection listens, so that what was missed is re-read after that, not before.
 async fn hear(pool: PgPool, out: mpsc::UnboundedSender<Heard>, mut listening: PgListener) {
     loop {
         let heard = match listening.try_recv().await {
@@ -59,19 +59,19 @@ async fn hear(pool: PgPool, out: mpsc::UnboundedSender<Heard>, mut listening: Pg
                     continue;
                 }
             },
-            // Dropped; the next `try_recv` connects and listens again.
-            Ok(None) => Heard::Lost,
-            Err(e) => {
-                tracing::warn!("listening for other nodes: {e}");
+            dropped => {
+                if let Err(e) = dropped {
+                    tracing::warn!("listening for other nodes: {e}");
+                }
                 loop {
-                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
                     if out.is_closed() {
                         return;
                     }
                     match listener(&pool).await {
                         Ok(l) => break listening = l,
-                        Err(e) => tracing::warn!("listening for other nodes: {e}"),
+                        Err(e) => tracing::warn!("listening for other nodes again: {e}"),
                     }
+                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
                 }
                 Heard::Lost
             }
