@@ -78,16 +78,21 @@ impl Default for Liveness {
 
 /// Held while one node dispatches the queue, so offers are decided by one node at a time.
 /// Dropping it releases the lock.
-pub struct QueueLock(#[allow(dead_code)] Option<Box<dyn Send + Sync>>);
+pub struct QueueLock {
+    /// Kept only to be dropped with the lock.
+    _guard: Option<Box<dyn Send + Sync>>,
+}
 
 impl QueueLock {
     /// The lock of a backend with one node: the node's own mutex is enough.
     pub fn local() -> Self {
-        QueueLock(None)
+        QueueLock { _guard: None }
     }
 
     pub fn held(guard: Box<dyn Send + Sync>) -> Self {
-        QueueLock(Some(guard))
+        QueueLock {
+            _guard: Some(guard),
+        }
     }
 }
 
@@ -145,7 +150,7 @@ pub struct Cluster {
 impl Default for Cluster {
     fn default() -> Self {
         Cluster {
-            node: rand::random::<i64>().abs(),
+            node: (rand::random::<u64>() >> 1) as i64,
             sent: AtomicU64::new(0),
         }
     }
