@@ -3,6 +3,10 @@
 //! is what one conversation feels like with nothing else going on; it separates the per-message
 //! path (storage, socket settings) from load effects.
 //!
+//! With `--url` (a server already running, its staff member seeded as `proc::STAFF_EMAIL`) and
+//! `--staff-url` (another node on the same database), it measures one node against two: the
+//! visitor on the first node, staff on the second, every message crossing through PostgreSQL.
+//!
 //! cargo run -p bench --release --bin roundtrip -- --messages 300
 
 use bench::engine::{self, Ws};
@@ -29,15 +33,22 @@ struct Args {
     one_way: bool,
     #[arg(long)]
     server_bin: Option<PathBuf>,
+    /// A running server to measure instead of starting one (no relay runs then).
+    #[arg(long)]
+    url: Option<String>,
+    /// Another node of `--url`'s database: staff connect there, the visitor to `--url`.
+    #[arg(long, requires = "url")]
+    staff_url: Option<String>,
     #[arg(long)]
     json_out: Option<PathBuf>,
 }
 
 /// Sends on `from`, then reads `from` until the ack and `to` until the message: returns
-/// (send→ack, send→delivery) in µs.
-async fn one(from: &mut Ws, to: &mut Ws, chat: i64, i: usize) -> Result<(u32, u32)> {
-    let cid = format!("rt{i}");
-    let body = format!("round trip {i}");
+/// (send→ack, send→delivery) in µs. `tag` keeps the client ids of two measurements on one chat
+/// apart (a repeated id is a retry, stored once and not delivered again).
+async fn one(from: &mut Ws, to: &mut Ws, chat: i64, tag: usize, i: usize) -> Result<(u32, u32)> {
+    let cid = format!("rt{tag}-{i}");
+    let body = format!("round trip {tag}-{i}");
     let start = Instant::now();
     from.send(Message::Text(
         json!({"t": "send", "chat_id": chat, "client_id": cid, "body": body})
@@ -92,7 +103,9 @@ async fn one(from: &mut Ws, to: &mut Ws, chat: i64, i: usize) -> Result<(u32, u3
 
 async fn measure(
     name: &str,
+    tag: usize,
     addr: std::net::SocketAddr,
+    staff_addr: std::net::SocketAddr,
     cookie: Option<&str>,
     chat: (i64, String),
     args: &Args,
@@ -105,15 +118,15 @@ async fn measure(
         &[chat.0],
     )
     .await?;
-    let mut staff = engine::open_ws(addr, source, cookie).await?;
+    let mut staff = engine::open_ws(staff_addr, source, cookie).await?;
     engine::greet(&mut staff, proto::hello_staff(), &[chat.0]).await?;
     let (mut acks, mut dels) = (Vec::new(), Vec::new());
     for i in 0..args.messages {
         let from_staff = !args.one_way && i % 2 == 1;
         let (a, d) = if from_staff {
-            one(&mut staff, &mut visitor, chat.0, i).await?
+            one(&mut staff, &mut visitor, chat.0, tag, i).await?
         } else {
-            one(&mut visitor, &mut staff, chat.0, i).await?
+            one(&mut visitor, &mut staff, chat.0, tag, i).await?
         };
         acks.push(a);
         dels.push(d);
@@ -167,21 +180,61 @@ async fn run(args: Args) -> Result<()> {
             .unwrap_or_else(|| root.join("target/release/server")),
         site_root: root.join("target/site"),
         root: root.clone(),
-        url: None,
+        url: args.url.clone(),
         pid: None,
         email: proc::STAFF_EMAIL.into(),
         password: proc::STAFF_PASSWORD.into(),
     };
     let target = scenario::server(&opts, 1, 1).await?;
     let chat = (target.chats[0].id, target.chats[0].token.clone());
-    results.push(measure("server", target.addr, target.cookie.as_deref(), chat, &args).await?);
+    let cookie = target.cookie.as_deref();
+    results.push(
+        measure(
+            "server",
+            0,
+            target.addr,
+            target.addr,
+            cookie,
+            chat.clone(),
+            &args,
+        )
+        .await?,
+    );
+    if let Some(url) = &args.staff_url {
+        let staff_addr = url
+            .trim_end_matches('/')
+            .trim_start_matches("http://")
+            .parse()
+            .map_err(|e| err(format!("{url} is not http://<ip>:<port>: {e}")))?;
+        results.push(
+            measure(
+                "across nodes",
+                1,
+                target.addr,
+                staff_addr,
+                cookie,
+                chat,
+                &args,
+            )
+            .await?,
+        );
+    }
     drop(target);
+    if args.url.is_some() {
+        return report(&args, results);
+    }
     for nodelay in [false, true] {
         let target = scenario::relay(1, nodelay).await?;
         let name = if nodelay { "relay+nodelay" } else { "relay" };
-        results.push(measure(name, target.addr, None, (1, "relay".into()), &args).await?);
+        let addr = target.addr;
+        results.push(measure(name, 0, addr, addr, None, (1, "relay".into()), &args).await?);
     }
-    let line = json!({"bench": "roundtrip", "date": bench::utc_now(), "loadavg": sys::loadavg(), "messages": args.messages, "one_way": args.one_way, "results": results, "knobs": sys::knobs()}).to_string();
+    report(&args, results)
+}
+
+/// Prints the JSON line (and appends it to `--json-out`).
+fn report(args: &Args, results: Vec<serde_json::Value>) -> Result<()> {
+    let line = json!({"bench": "roundtrip", "date": bench::utc_now(), "loadavg": sys::loadavg(), "messages": args.messages, "one_way": args.one_way, "url": args.url, "staff_url": args.staff_url, "results": results, "knobs": sys::knobs()}).to_string();
     println!("{line}");
     if let Some(path) = &args.json_out {
         use std::io::Write;
