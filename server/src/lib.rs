@@ -19,6 +19,7 @@ use config::Config;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Clone)]
@@ -36,7 +37,7 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 /// A pending upload not written to for this long was cut short (a stop, a crash).
-const STALE_UPLOAD: std::time::Duration = std::time::Duration::from_secs(3600);
+const STALE_UPLOAD: Duration = Duration::from_secs(3600);
 
 /// Opens the database named by the configuration (creating the data directory) and the service.
 pub async fn open_service(config: &Config) -> Result<Arc<Service>, String> {
@@ -81,15 +82,38 @@ pub async fn open_service(config: &Config) -> Result<Arc<Service>, String> {
 /// email outbox; hear the other nodes and say this one is alive.
 pub fn spawn_workers(service: Arc<Service>, shutdown: CancellationToken) {
     spawn_outbox_worker(service.clone(), shutdown.clone());
-    spawn_cluster_workers(service.clone(), shutdown.clone());
+    spawn_hearing(service.clone(), shutdown.clone());
+    let s = service.clone();
+    every(
+        Duration::from_secs(1),
+        shutdown.clone(),
+        "lapsing offers",
+        move || {
+            let s = s.clone();
+            async move { s.expire_offers().await.map(|_| ()) }
+        },
+    );
+    let period = service.liveness.heartbeat;
+    every(period, shutdown, "heartbeat", move || {
+        let s = service.clone();
+        async move { s.heartbeat().await }
+    });
+}
+
+/// Runs `job` every `period` until shutdown; a failure is logged and the next round goes on.
+fn every<F, Fut>(period: Duration, shutdown: CancellationToken, what: &'static str, mut job: F)
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), app::server::ServiceError>> + Send,
+{
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        let mut tick = tokio::time::interval(period);
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => return,
                 _ = tick.tick() => {
-                    if let Err(e) = service.expire_offers().await {
-                        tracing::warn!("lapsing offers: {e}");
+                    if let Err(e) = job().await {
+                        tracing::warn!("{what}: {e}");
                     }
                 }
             }
@@ -97,34 +121,20 @@ pub fn spawn_workers(service: Arc<Service>, shutdown: CancellationToken) {
     });
 }
 
-/// Hears what other nodes on the same database stored, in order, and beats this node's heart.
-fn spawn_cluster_workers(service: Arc<Service>, shutdown: CancellationToken) {
-    if let Some(mut heard) = service.take_heard() {
-        let service = service.clone();
-        let shutdown = shutdown.clone();
-        tokio::spawn(async move {
-            loop {
-                let next = tokio::select! {
-                    _ = shutdown.cancelled() => return,
-                    next = heard.recv() => next,
-                };
-                let Some(next) = next else { return };
-                if let Err(e) = service.hear(next).await {
-                    tracing::warn!("hearing another node: {e}");
-                }
-            }
-        });
-    }
+/// Hears what other nodes on the same database stored, in order.
+fn spawn_hearing(service: Arc<Service>, shutdown: CancellationToken) {
+    let Some(mut heard) = service.take_heard() else {
+        return;
+    };
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(service.liveness.heartbeat);
         loop {
-            tokio::select! {
+            let next = tokio::select! {
                 _ = shutdown.cancelled() => return,
-                _ = tick.tick() => {
-                    if let Err(e) = service.heartbeat().await {
-                        tracing::warn!("heartbeat: {e}");
-                    }
-                }
+                next = heard.recv() => next,
+            };
+            let Some(next) = next else { return };
+            if let Err(e) = service.hear(next).await {
+                tracing::warn!("hearing another node: {e}");
             }
         }
     });

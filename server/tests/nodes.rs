@@ -62,20 +62,6 @@ async fn two_nodes() -> Two {
     }
 }
 
-/// Polls `check` until it holds (bounded by [`WAIT`]).
-async fn until<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    within(what, async {
-        while !check().await {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    })
-    .await
-}
-
 fn presence_on(node: &TestServer, staff: i64) -> Option<Status> {
     node.service.directory().staff(staff).map(|s| s.presence)
 }
@@ -127,8 +113,8 @@ async fn a_visitor_on_one_node_and_staff_on_another_chat_live() {
     let mut ann = t.b.connect("ann@B", Some(&t.ann.1)).await;
     let chats = ann.hello_staff().await;
     assert!(chats.iter().any(|c| c.id == id), "{chats:?}");
-    until("Ann online as node A sees it", || async {
-        presence_on(&t.a, t.ann.0) == Some(Status::Online)
+    eventually("Ann online as node A sees it", WAIT, || async {
+        (presence_on(&t.a, t.ann.0) == Some(Status::Online)).then_some(())
     })
     .await;
     ann.watch(id, 0).await;
@@ -198,8 +184,8 @@ async fn a_visitor_on_one_node_and_staff_on_another_chat_live() {
 
     // Forward from Ann (on B) to Bob (on A): Bob is available as B sees him.
     let mut bob = t.a.staff("bob@A", &t.bob.1).await;
-    until("Bob online as node B sees it", || async {
-        presence_on(&t.b, t.bob.0) == Some(Status::Online)
+    eventually("Bob online as node B sees it", WAIT, || async {
+        (presence_on(&t.b, t.bob.0) == Some(Status::Online)).then_some(())
     })
     .await;
     t.b.chat_op(
@@ -266,11 +252,12 @@ async fn queue_positions_and_offers_agree_across_nodes() {
         c.offered_to == Some(t.ann.0)
     })
     .await;
-    until("node A sees the offer", || async {
-        t.a.service
+    eventually("node A sees the offer", WAIT, || async {
+        (t.a.service
             .chat(&app::server::service::Viewer::System, first)
             .await
-            .is_ok_and(|c| c.offered_to == Some(t.ann.0))
+            .is_ok_and(|c| c.offered_to == Some(t.ann.0)))
+        .then_some(())
     })
     .await;
     // She accepts on B; the others move up on whichever node they are.
@@ -297,8 +284,8 @@ async fn a_node_that_dies_loses_and_duplicates_nothing() {
     let mut ann = t.b.staff("ann@B", &t.ann.1).await;
     // Bob's console is on A, which is about to die.
     let _bob = t.a.staff("bob@A", &t.bob.1).await;
-    until("Bob online as B sees it", || async {
-        presence_on(&t.b, t.bob.0) == Some(Status::Online)
+    eventually("Bob online as B sees it", WAIT, || async {
+        (presence_on(&t.b, t.bob.0) == Some(Status::Online)).then_some(())
     })
     .await;
     t.b.chat_op(&t.ann.1, id, "Accept").await;
@@ -319,7 +306,6 @@ async fn a_node_that_dies_loses_and_duplicates_nothing() {
         dir,
         a,
         b,
-        ann: (_, ann_session),
         bob: (bob_id, _),
         ..
     } = t;
@@ -351,11 +337,10 @@ async fn a_node_that_dies_loses_and_duplicates_nothing() {
         assert_eq!(message_rows(dir.path(), body).await, 1, "{body}");
     }
     // Bob's console died with A: B counts him offline once A's silence times out.
-    until("Bob offline once A is gone", || async {
-        presence_on(&b, bob_id) == Some(Status::Offline)
+    eventually("Bob offline once A is gone", WAIT, || async {
+        (presence_on(&b, bob_id) == Some(Status::Offline)).then_some(())
     })
     .await;
-    let _ = ann_session;
     b.stop().await;
 }
 
@@ -448,8 +433,8 @@ async fn the_outbox_sends_each_email_once_with_two_nodes() {
     da.await.unwrap();
     db.await.unwrap();
     let outbox = t.dir.path().join("outbox");
-    until("every email written", || async {
-        std::fs::read_dir(&outbox).map_or(0, |d| d.count()) >= ids.len()
+    eventually("every email written", WAIT, || async {
+        (std::fs::read_dir(&outbox).map_or(0, |d| d.count()) >= ids.len()).then_some(())
     })
     .await;
     // Give a second delivery every chance to happen, then count.

@@ -5,6 +5,7 @@
 //! Every wait is bounded; nothing sleeps for a fixed time to "let things settle".
 
 mod common;
+use common::eventually;
 
 use app::api::ApiError;
 use app::model::{ChatId, ChatSummary, Me, Started};
@@ -34,24 +35,6 @@ async fn within<F: Future>(what: &str, fut: F) -> F::Output {
     match tokio::time::timeout(WAIT, fut).await {
         Ok(out) => out,
         Err(_) => panic!("timed out after {WAIT:?} waiting for {what}"),
-    }
-}
-
-/// Polls `check` until it returns `Some`, for at most `limit`.
-async fn eventually<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + limit;
-    loop {
-        if let Some(found) = check().await {
-            return found;
-        }
-        if tokio::time::Instant::now() > deadline {
-            panic!("gave up after {limit:?} waiting for {what}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 

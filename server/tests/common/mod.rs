@@ -43,6 +43,24 @@ pub async fn within<F: Future>(what: &str, fut: F) -> F::Output {
     }
 }
 
+/// Polls `check` until it returns `Some`, for at most `limit`.
+pub async fn eventually<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if let Some(found) = check().await {
+            return found;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("gave up after {limit:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// The configuration of a test server on `data_dir`: SQLite in it, or with
 /// `TEST_BACKEND=postgres` a PostgreSQL database named after it, created on first use so that a
 /// restarted server finds its data again. `scripts/test.sh` runs the suites both ways.
