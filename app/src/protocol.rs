@@ -3,6 +3,10 @@
 use crate::model::{ChatId, ChatSettings, ChatSummary, Department, StaffEntry, StoredEvent};
 use serde::{Deserialize, Serialize};
 
+/// How many events a socket sends of a chat's history at a time: opening a chat of 1,000
+/// messages then costs one small frame, and earlier pages come on request.
+pub const HISTORY_PAGE: usize = 100;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "t", rename_all = "snake_case")]
 pub enum ClientFrame {
@@ -11,10 +15,16 @@ pub enum ClientFrame {
     Hello {
         visitor: Option<VisitorAuth>,
     },
-    /// Start receiving a chat's events after `after` (the last sequence this tab has).
+    /// Start receiving a chat's events after `after` (the last sequence this tab has). A tab
+    /// that has none (`after` 0) gets the newest [`HISTORY_PAGE`] events to begin with.
     Watch {
         chat_id: ChatId,
         after: i64,
+    },
+    /// The [`HISTORY_PAGE`] readable events before `before`, of a chat this socket watches.
+    Earlier {
+        chat_id: ChatId,
+        before: i64,
     },
     Unwatch {
         chat_id: ChatId,
@@ -43,10 +53,13 @@ pub struct VisitorAuth {
 #[serde(tag = "t", rename_all = "snake_case")]
 pub enum ServerFrame {
     Ready,
-    /// Events in sequence order; a tab keeps the highest `seq` it has seen.
+    /// Events in sequence order; a tab keeps the highest `seq` it has seen. `earlier` is set on
+    /// a page of history when the chat holds readable events before the first of these.
     Events {
         chat_id: ChatId,
         events: Vec<StoredEvent>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        earlier: bool,
     },
     /// A send was stored (or had been stored before) under this sequence number.
     Ack {

@@ -1,11 +1,14 @@
 // Time for the staff console to open a chat of 1,000 messages, in headless Chromium.
 //
-//   node bench/scripts/console.mjs --url http://127.0.0.1:3000 --email E --password P --chat ID [--count 1001] [--runs 5]
+//   node bench/scripts/console.mjs --url http://127.0.0.1:3000 --email E --password P --chat ID --last TEXT [--count 1001] [--runs 5]
 //
 // Signs in, loads /console, waits for the chat in the list, then inside the page:
-// performance.mark + click on the chat -> a MutationObserver sees the count-th `.transcript .msg`
-// ("rendered"), then the next animation frame ("painted"). A WebSocket hook notes when the
-// chat's events frame arrived, splitting server + network time from rendering time.
+// performance.mark + click on the chat -> a MutationObserver sees the newest message (the one
+// whose text starts with --last) in `.transcript` ("rendered"), then the next animation frame
+// ("painted"). A WebSocket hook notes when the chat's events frame arrived, splitting server +
+// network time from rendering time. The console opens a long chat on its newest page of events,
+// so each run then clicks "Show earlier messages" until count `.transcript .msg` are in the DOM
+// ("all"), timing the clicks alone.
 // Prints a line per run and one JSON line last.
 
 import { createRequire } from 'node:module';
@@ -23,6 +26,7 @@ const email = arg('email', 'bench@example.com');
 const password = arg('password', 'bench-password-1');
 const chat = Number(arg('chat', '1'));
 const count = Number(arg('count', '1001'));
+const last = arg('last', '');
 const runs = Number(arg('runs', '5'));
 const executablePath =
   process.env.CHROMIUM_PATH || execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
@@ -44,7 +48,7 @@ const INIT = () => {
   window.WebSocket = Hooked;
 };
 
-const OPEN = ({ chat, count }) =>
+const OPEN = ({ chat, last }) =>
   new Promise((resolve) => {
     const link = document.querySelector(`a[href="/console?chat=${chat}"]`);
     const before = (window.__hdFrames || []).length;
@@ -52,7 +56,10 @@ const OPEN = ({ chat, count }) =>
       const frame = (window.__hdFrames || []).slice(before).sort((a, b) => b.bytes - a.bytes)[0];
       resolve({ ...extra, frame_ms: frame ? frame.at - t0 : null, frame_bytes: frame ? frame.bytes : null });
     };
-    const done = () => document.querySelectorAll('.transcript .msg').length >= count;
+    const done = () => {
+      const bodies = document.querySelectorAll('.transcript .msg .body');
+      return bodies.length > 0 && bodies[bodies.length - 1].textContent.startsWith(last);
+    };
     const observer = new MutationObserver(() => {
       if (!done()) return;
       observer.disconnect();
@@ -71,6 +78,32 @@ const OPEN = ({ chat, count }) =>
     performance.mark('hd-open-chat-start');
     const t0 = performance.now();
     link.click();
+  });
+
+// Clicks "Show earlier messages" until count messages are in the DOM; each click's page is
+// timed to its next animation frame.
+const ALL = ({ count }) =>
+  new Promise((resolve) => {
+    const shown = () => document.querySelectorAll('.transcript .msg').length;
+    let spent = 0;
+    let clicks = 0;
+    const step = () => {
+      if (shown() >= count) return resolve({ all_ms: spent, clicks });
+      const button = [...document.querySelectorAll('.transcript button')].find(
+        (b) => b.textContent === 'Show earlier messages',
+      );
+      if (!button) return resolve({ all_ms: null, clicks, shown: shown() });
+      const t = performance.now();
+      button.click();
+      clicks += 1;
+      requestAnimationFrame(() =>
+        setTimeout(() => {
+          spent += performance.now() - t;
+          step();
+        }, 0),
+      );
+    };
+    step();
   });
 
 const median = (xs) => {
@@ -95,7 +128,8 @@ try {
     await page.locator(`a[href="/console?chat=${chat}"]`).waitFor({ timeout: 30000 });
     // Let the socket's first frames settle (directory, chat list) before measuring.
     await page.waitForTimeout(500);
-    const r = await page.evaluate(OPEN, { chat, count });
+    const opened = await page.evaluate(OPEN, { chat, last });
+    const r = opened.timeout ? opened : { ...opened, ...(await page.evaluate(ALL, { count })) };
     if (i === 0) {
       console.log(`warm-up: rendered ${r1(r.rendered_ms)} ms (not counted)`);
       continue;
@@ -104,7 +138,7 @@ try {
     if (r.timeout) console.log(`run ${i}: timed out with ${r.shown} messages shown`);
     else
       console.log(
-        `run ${i}: events frame (${r.frame_bytes} bytes) after ${r1(r.frame_ms)} ms, ${count} messages in the DOM after ${r1(r.rendered_ms)} ms, painted after ${r1(r.painted_ms)} ms`,
+        `run ${i}: events frame (${r.frame_bytes} bytes) after ${r1(r.frame_ms)} ms, newest message in the DOM after ${r1(r.rendered_ms)} ms, painted after ${r1(r.painted_ms)} ms; all ${count} messages after ${r.clicks} × "Show earlier messages" in ${r1(r.all_ms)} ms more`,
       );
   }
   await context.close();
@@ -119,10 +153,12 @@ const summary = {
   rendered_ms_median: r1(median(results.map((r) => r.rendered_ms))),
   painted_ms_median: r1(median(results.map((r) => r.painted_ms))),
   rendered_ms_max: r1(Math.max(...results.map((r) => r.rendered_ms ?? Infinity))),
+  all_ms_median: r1(median(results.map((r) => r.all_ms))),
+  clicks: results[0]?.clicks ?? null,
   frame_bytes: results[0]?.frame_bytes ?? null,
   timeouts: results.filter((r) => r.timeout).length,
 };
 console.log(
-  `median: events frame after ${summary.frame_ms_median} ms, rendered after ${summary.rendered_ms_median} ms, painted after ${summary.painted_ms_median} ms`,
+  `median: events frame after ${summary.frame_ms_median} ms, rendered after ${summary.rendered_ms_median} ms, painted after ${summary.painted_ms_median} ms; the rest by "Show earlier messages" in ${summary.all_ms_median} ms`,
 );
 console.log(JSON.stringify(summary));

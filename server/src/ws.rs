@@ -280,6 +280,9 @@ impl Conn {
             (viewer, ClientFrame::Watch { chat_id, after }) => {
                 self.watch(&viewer, chat_id, after).await
             }
+            (viewer, ClientFrame::Earlier { chat_id, before }) => {
+                self.earlier(&viewer, chat_id, before).await
+            }
             (_, ClientFrame::Unwatch { chat_id }) => {
                 self.watches.remove(&chat_id);
                 self.subs.remove(&chat_id);
@@ -438,8 +441,17 @@ impl Conn {
         if !self.service.can_read(viewer, chat) {
             return Ok(());
         }
-        let events = match self.service.events(viewer, chat, after).await {
-            Ok(events) => events,
+        // A tab with nothing yet gets the newest page; one catching up gets all it missed.
+        let page = if after == 0 {
+            self.service.events_before(viewer, chat, i64::MAX).await
+        } else {
+            self.service
+                .events(viewer, chat, after)
+                .await
+                .map(|e| (e, false))
+        };
+        let (events, earlier) = match page {
+            Ok(page) => page,
             Err(e) => return self.service_error(e, None).await,
         };
         let top = events.last().map_or(0, |e| e.seq).max(chat.last_seq);
@@ -453,8 +465,39 @@ impl Conn {
         self.send(&ServerFrame::Events {
             chat_id: chat.id,
             events,
+            earlier,
         })
         .await
+    }
+
+    /// A page of history before what the tab holds, of a chat this socket watches.
+    async fn earlier(
+        &mut self,
+        viewer: &Viewer,
+        chat_id: ChatId,
+        before: i64,
+    ) -> Result<(), Closed> {
+        if !self.watches.contains_key(&chat_id) {
+            return self
+                .error(ErrorCode::BadFrame, "Watch the chat first.", None)
+                .await;
+        }
+        let page = match self.service.chat(viewer, chat_id).await {
+            Ok(chat) => self.service.events_before(viewer, &chat, before).await,
+            Err(e) => Err(e),
+        };
+        match page {
+            Ok((events, _)) if events.is_empty() => Ok(()),
+            Ok((events, earlier)) => {
+                self.send(&ServerFrame::Events {
+                    chat_id,
+                    events,
+                    earlier,
+                })
+                .await
+            }
+            Err(e) => self.service_error(e, None).await,
+        }
     }
 
     async fn catch_up(&mut self, chat_id: ChatId) -> Result<(), Closed> {
@@ -503,7 +546,12 @@ impl Conn {
                         w.delivered = last.seq;
                     }
                     if !events.is_empty() {
-                        self.send(&ServerFrame::Events { chat_id, events }).await?;
+                        self.send(&ServerFrame::Events {
+                            chat_id,
+                            events,
+                            earlier: false,
+                        })
+                        .await?;
                     }
                 } else {
                     // A gap, or access just granted: storage has the whole story.

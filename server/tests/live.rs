@@ -767,3 +767,102 @@ async fn a_wrong_password_opens_no_session() {
         "{body}"
     );
 }
+
+/// Whether the newest Events frame of the chat on this socket said older history remains.
+fn said_earlier(ws: &Ws, chat_id: app::model::ChatId) -> bool {
+    ws.frames
+        .iter()
+        .rev()
+        .find_map(|f| match f {
+            ServerFrame::Events {
+                chat_id: c,
+                earlier,
+                ..
+            } if *c == chat_id => Some(*earlier),
+            _ => None,
+        })
+        .expect("an Events frame of the chat")
+}
+
+/// A long chat comes in pages: a tab with nothing gets the newest page and word of more, each
+/// Earlier the page before it, a tab catching up everything it missed; nobody pages a chat
+/// they do not watch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_chat_comes_in_pages() {
+    let (_dir, srv) = setup().await;
+    let sales = srv.add_department("Sales").await;
+    srv.add_staff("Alice Agent", "alice@example.com", &["Sales"])
+        .await;
+    let alice = srv.login("alice@example.com").await;
+    let chat = srv
+        .start_chat("Vera Visitor", "Where is my order?", Some(sales))
+        .await;
+    let other = srv.start_chat("Otto Other", "Someone else's", None).await;
+    let id = chat.chat_id;
+    srv.chat_op(&alice, id, "Accept").await;
+    let mut visitor = srv.visitor("visitor", &chat, 0).await;
+    // The question is 1, the acceptance 2, then 250 lines: 252 events.
+    let mut last = 0;
+    for i in 1..=250 {
+        last = visitor
+            .say_ok(id, &format!("v-{i}"), &format!("line {i}"))
+            .await;
+    }
+    assert_eq!(last, 252);
+
+    let mut staff = srv.staff("alice", &alice).await;
+    assert_eq!(
+        seqs(&staff.watch(id, 0).await),
+        (153..=252).collect::<Vec<_>>()
+    );
+    assert!(said_earlier(&staff, id));
+    staff
+        .send(&ClientFrame::Earlier {
+            chat_id: id,
+            before: 153,
+        })
+        .await;
+    assert_eq!(
+        seqs(&events_in(&staff.sync().await, id)),
+        (53..=152).collect::<Vec<_>>()
+    );
+    assert!(said_earlier(&staff, id));
+    staff
+        .send(&ClientFrame::Earlier {
+            chat_id: id,
+            before: 53,
+        })
+        .await;
+    let first = events_in(&staff.sync().await, id);
+    assert_eq!(seqs(&first), (1..=52).collect::<Vec<_>>());
+    assert!(
+        !said_earlier(&staff, id),
+        "the first page says nothing is left"
+    );
+    assert_eq!(messages(&first)[0], (1, "Where is my order?".to_string()));
+
+    // Catching up is never cut short: all 152 events after 100.
+    let mut back = srv.visitor("visitor again", &chat, 100).await;
+    assert_eq!(seqs(&back.events(id)), (101..=252).collect::<Vec<_>>());
+
+    // Paging a chat not watched (another visitor's, or any for staff) is refused, and tells nothing.
+    back.send(&ClientFrame::Earlier {
+        chat_id: other.chat_id,
+        before: 10,
+    })
+    .await;
+    let frames = back.sync().await;
+    assert_eq!(
+        error_codes(&frames),
+        vec![ErrorCode::BadFrame],
+        "{frames:?}"
+    );
+    assert!(back.frames_mentioning("Someone else").is_empty());
+    staff
+        .send(&ClientFrame::Earlier {
+            chat_id: other.chat_id,
+            before: 10,
+        })
+        .await;
+    assert_eq!(error_codes(&staff.sync().await), vec![ErrorCode::BadFrame]);
+}

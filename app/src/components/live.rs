@@ -20,6 +20,8 @@ pub enum Conn {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Transcript {
     pub events: Vec<StoredEvent>,
+    /// The server holds readable events before the first of these (history comes in pages).
+    pub earlier: bool,
 }
 
 impl Transcript {
@@ -27,8 +29,14 @@ impl Transcript {
         self.events.last().map_or(0, |e| e.seq)
     }
 
-    /// Adds the events not held yet, keeping sequence order.
-    pub fn merge(&mut self, incoming: Vec<StoredEvent>) {
+    /// Adds the events not held yet, keeping sequence order. `earlier` is the frame's word on
+    /// older history, which counts only when the frame reaches back past what was held.
+    pub fn merge(&mut self, incoming: Vec<StoredEvent>, earlier: bool) {
+        if let Some(first) = incoming.first() {
+            if self.events.first().is_none_or(|held| first.seq < held.seq) {
+                self.earlier = earlier;
+            }
+        }
         for event in incoming {
             if let Err(at) = self.events.binary_search_by_key(&event.seq, |e| e.seq) {
                 self.events.insert(at, event);
@@ -136,6 +144,24 @@ impl Live {
         self.push(ClientFrame::Watch { chat_id, after });
     }
 
+    /// Whether the server holds older events of this chat than the tab has.
+    pub fn has_earlier(&self, chat: ChatId) -> bool {
+        self.transcripts
+            .with(|t| t.get(&chat).is_some_and(|t| t.earlier))
+    }
+
+    /// Asks for the page of history before the oldest event held.
+    pub fn load_earlier(&self, chat_id: ChatId) {
+        let before = self.transcripts.with_untracked(|t| {
+            t.get(&chat_id)
+                .and_then(|t| t.events.first())
+                .map(|e| e.seq)
+        });
+        if let Some(before) = before {
+            self.push(ClientFrame::Earlier { chat_id, before });
+        }
+    }
+
     pub fn send(&self, chat_id: ChatId, body: String) {
         let client_id = new_client_id();
         self.pending.update(|p| {
@@ -179,9 +205,13 @@ impl Live {
                 self.conn.set(Conn::Open);
                 self.notice.set(None);
             }
-            ServerFrame::Events { chat_id, events } => {
+            ServerFrame::Events {
+                chat_id,
+                events,
+                earlier,
+            } => {
                 self.transcripts
-                    .update(|t| t.entry(chat_id).or_default().merge(events));
+                    .update(|t| t.entry(chat_id).or_default().merge(events, earlier));
                 let arrived: Vec<String> = self.transcripts.with_untracked(|t| {
                     let t = &t[&chat_id];
                     self.pending.with_untracked(|p| {
@@ -420,5 +450,47 @@ mod browser {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{Author, Event};
+
+    fn page(seqs: std::ops::RangeInclusive<i64>) -> Vec<StoredEvent> {
+        seqs.map(|seq| StoredEvent {
+            seq,
+            at: 0,
+            client_id: None,
+            event: Event::Message {
+                author: Author::Visitor,
+                body: format!("message {seq}"),
+            },
+        })
+        .collect()
+    }
+
+    #[test]
+    fn history_pages_fill_in_from_the_front() {
+        let mut t = Transcript::default();
+        t.merge(page(201..=300), true);
+        assert!(t.earlier);
+        // Live events after the page say nothing of older history.
+        t.merge(page(301..=301), false);
+        assert!(t.earlier);
+        t.merge(page(101..=200), true);
+        t.merge(page(1..=100), false);
+        assert!(!t.earlier);
+        let seqs: Vec<i64> = t.events.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, (1..=301).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_repeated_page_is_held_once() {
+        let mut t = Transcript::default();
+        t.merge(page(1..=10), false);
+        t.merge(page(5..=12), false);
+        assert_eq!(t.events.len(), 12);
     }
 }

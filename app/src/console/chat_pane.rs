@@ -107,7 +107,9 @@ pub fn ChatPane(live: Live, me: Me, chat_id: i64) -> impl IntoView {
             </div>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <TranscriptView events pending visitor_name my_name chat_id
-                on_dismiss=Callback::new(move |id: String| live.dismiss(&id))/>
+                on_dismiss=Callback::new(move |id: String| live.dismiss(&id))
+                earlier=Signal::derive(move || live.has_earlier(chat_id))
+                on_earlier=Callback::new(move |()| live.load_earlier(chat_id))/>
             <p class="typing" aria-live="polite">
                 {move || match typing().as_slice() {
                     [] => String::new(),

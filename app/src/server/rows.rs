@@ -538,6 +538,14 @@ where
     rows.into_iter().map(T::try_from).collect()
 }
 
+/// Converts rows read newest first into oldest-first order.
+pub fn newest_last<R, T>(rows: Vec<R>) -> Result<Vec<T>, StoreError>
+where
+    T: TryFrom<R, Error = StoreError>,
+{
+    rows.into_iter().rev().map(T::try_from).collect()
+}
+
 /// `%text%` for LIKE, with the wildcards in `text` taken literally.
 pub fn like_pattern(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);

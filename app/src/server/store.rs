@@ -127,6 +127,14 @@ pub trait Store:
         after: i64,
         staff_events: bool,
     ) -> Result<Vec<StoredEvent>, StoreError>;
+    /// The last `limit` events before `before`, in order; `staff_events` as above.
+    async fn events_before(
+        &self,
+        id: ChatId,
+        before: i64,
+        limit: usize,
+        staff_events: bool,
+    ) -> Result<Vec<StoredEvent>, StoreError>;
 
     /// Loads the chat's state, runs `decide` on it and stores the resulting events and state,
     /// all in one transaction, so concurrent commands on one chat are applied one at a time.

@@ -93,7 +93,9 @@ pub fn Conversation(session: Started, on_reset: Callback<()>) -> impl IntoView {
             })}
             <TranscriptView events pending visitor_name my_name=visitor_name chat_id
                 file_token=token.get_value()
-                on_dismiss=Callback::new(move |id: String| live.dismiss(&id))/>
+                on_dismiss=Callback::new(move |id: String| live.dismiss(&id))
+                earlier=Signal::derive(move || live.has_earlier(chat_id))
+                on_earlier=Callback::new(move |()| live.load_earlier(chat_id))/>
             <p class="typing" aria-live="polite">
                 {move || live.typing_in(chat_id).first().map(|n| format!("{n} is typing…"))}
             </p>

@@ -29,6 +29,19 @@ struct Args {
     json_out: Option<PathBuf>,
 }
 
+/// Seeded messages alternate: the visitor writes the even ones, staff the odd ones.
+fn is_staff(i: usize) -> bool {
+    i % 2 == 1
+}
+
+fn body(i: usize) -> String {
+    if is_staff(i) {
+        format!("Reply {i}: thanks for waiting, I am checking the order history for you right now.")
+    } else {
+        format!("Message {i}: my order has not arrived yet, could you tell me where it is?")
+    }
+}
+
 async fn send_and_ack(ws: &mut Ws, chat: i64, cid: &str, body: &str) -> Result<()> {
     let frame = json!({"t": "send", "chat_id": chat, "client_id": cid, "body": body}).to_string();
     ws.send(Message::Text(frame.into())).await?;
@@ -91,14 +104,8 @@ async fn run(args: Args) -> Result<()> {
     let mut each = Vec::with_capacity(args.messages);
     for i in 0..args.messages {
         let t = Instant::now();
-        let from_staff = i % 2 == 1;
-        let body = if from_staff {
-            format!(
-                "Reply {i}: thanks for waiting, I am checking the order history for you right now."
-            )
-        } else {
-            format!("Message {i}: my order has not arrived yet, could you tell me where it is?")
-        };
+        let from_staff = is_staff(i);
+        let body = body(i);
         let ws = if from_staff { &mut staff } else { &mut visitor };
         send_and_ack(ws, started.chat_id, &format!("seed{i}"), &body).await?;
         each.push(t.elapsed().as_micros() as u32);
@@ -134,6 +141,7 @@ async fn run(args: Args) -> Result<()> {
         ])
         .args(["--chat", &started.chat_id.to_string()])
         .args(["--count", &(args.messages + 1).to_string()])
+        .args(["--last", &body(args.messages - 1)])
         .args(["--runs", &args.runs.to_string()])
         .current_dir(&root)
         .output()?;

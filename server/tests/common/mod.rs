@@ -637,9 +637,9 @@ impl Ws {
             return;
         }
         self.recv_until(&format!("event {seq} of chat {chat_id}"), |f| match f {
-            ServerFrame::Events { chat_id: c, events } => {
-                *c == chat_id && events.iter().any(|e| e.seq >= seq)
-            }
+            ServerFrame::Events {
+                chat_id: c, events, ..
+            } => *c == chat_id && events.iter().any(|e| e.seq >= seq),
             _ => false,
         })
         .await;
@@ -656,9 +656,9 @@ impl Ws {
         self.recv_until(
             &format!("message {body:?} in chat {chat_id}"),
             |f| match f {
-                ServerFrame::Events { chat_id: c, events } => {
-                    *c == chat_id && messages(events).iter().any(|(_, b)| b == body)
-                }
+                ServerFrame::Events {
+                    chat_id: c, events, ..
+                } => *c == chat_id && messages(events).iter().any(|(_, b)| b == body),
                 _ => false,
             },
         )
@@ -706,7 +706,9 @@ pub fn events_in(frames: &[ServerFrame], chat_id: ChatId) -> Vec<StoredEvent> {
     frames
         .iter()
         .filter_map(|f| match f {
-            ServerFrame::Events { chat_id: c, events } if *c == chat_id => Some(events.clone()),
+            ServerFrame::Events {
+                chat_id: c, events, ..
+            } if *c == chat_id => Some(events.clone()),
             _ => None,
         })
         .flatten()

@@ -410,6 +410,28 @@ impl Store for PgStore {
         )
     }
 
+    async fn events_before(
+        &self,
+        id: ChatId,
+        before: i64,
+        limit: usize,
+        staff_events: bool,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        rows::newest_last(
+            sqlx::query_as::<_, EventRow>(
+                "SELECT seq, at, client_id, event FROM chat_events \
+                 WHERE chat_id = $1 AND seq < $2 AND ($3 OR audience = 'everyone') \
+                 ORDER BY seq DESC LIMIT $4",
+            )
+            .bind(id)
+            .bind(before)
+            .bind(staff_events)
+            .bind(limit as i64)
+            .fetch_all(&self.pool)
+            .await?,
+        )
+    }
+
     async fn apply(
         &self,
         id: ChatId,

@@ -9,6 +9,7 @@ use super::now_ms;
 use super::store::{Applied, AuditNote, NewChat, NewStaff, Store, StoreError};
 use crate::api::StaffOp;
 use crate::model::{ChatId, ChatSummary, Department, Me, Started, Status, StoredEvent, Visitor};
+use crate::protocol::HISTORY_PAGE;
 use crate::routing::{self, dispatch, Facts, Placement, StaffLoad, Waiting};
 use crate::rules::{self, Actor, Author, Command, Event, Phase, Refusal, Role, StaffId};
 use crate::ticket::{Closing, TicketStatus};
@@ -653,6 +654,29 @@ impl Service {
         }
         let staff = !matches!(viewer, Viewer::Visitor(_));
         Ok(self.store.events_after(chat.id, after, staff).await?)
+    }
+
+    /// The page of readable events before `before` ([`HISTORY_PAGE`] at most), and whether
+    /// readable events remain before it.
+    pub async fn events_before(
+        &self,
+        viewer: &Viewer,
+        chat: &ChatSummary,
+        before: i64,
+    ) -> Result<(Vec<StoredEvent>, bool), ServiceError> {
+        if !self.can_read(viewer, chat) {
+            return Ok((Vec::new(), false));
+        }
+        let staff = !matches!(viewer, Viewer::Visitor(_));
+        let mut events = self
+            .store
+            .events_before(chat.id, before, HISTORY_PAGE + 1, staff)
+            .await?;
+        let earlier = events.len() > HISTORY_PAGE;
+        if earlier {
+            events.remove(0);
+        }
+        Ok((events, earlier))
     }
 
     /// Runs one command through the rules and storage, then publishes what was stored.

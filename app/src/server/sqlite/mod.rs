@@ -452,6 +452,27 @@ impl Store for SqliteStore {
         rows::all(rows)
     }
 
+    async fn events_before(
+        &self,
+        id: ChatId,
+        before: i64,
+        limit: usize,
+        staff_events: bool,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let rows: Vec<EventRow> = sqlx::query_as(
+            "SELECT seq, at, client_id, event FROM chat_events \
+             WHERE chat_id = ? AND seq < ? AND (? OR audience = 'everyone') \
+             ORDER BY seq DESC LIMIT ?",
+        )
+        .bind(id)
+        .bind(before)
+        .bind(staff_events)
+        .bind(limit as i64)
+        .fetch_all(&self.read)
+        .await?;
+        rows::newest_last(rows)
+    }
+
     async fn apply(
         &self,
         id: ChatId,

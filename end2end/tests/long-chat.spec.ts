@@ -1,0 +1,47 @@
+import { test, expect, type BrowserContext } from '@playwright/test';
+import { ANN, BOB, signIn, log, openChat, send, acceptedChat } from './support';
+
+// A long conversation opens on its newest 100 events; earlier ones come a page at a time,
+// in the console and in the widget alike.
+
+test('a long chat opens on its newest messages, and earlier ones are a click away', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const opened: BrowserContext[] = [];
+  try {
+    const { visitorName, visitor } = await acceptedChat(browser, opened, 'long');
+    const box = visitor.getByRole('textbox', { name: 'Message' });
+    // The join notice and 120 messages: more than one page.
+    for (let i = 1; i <= 120; i++) {
+      await box.fill(`Line ${i} of the story`);
+      await box.press('Enter');
+    }
+    await expect(log(visitor)).toContainText('Line 120 of the story');
+
+    const bob = await signIn(browser, BOB, opened);
+    await openChat(bob, visitorName);
+    const bobLog = log(bob);
+    await expect(bobLog).toContainText('Line 120 of the story');
+    await expect(bobLog).toContainText('Line 21 of the story');
+    await expect(bobLog).not.toContainText('Line 20 of the story');
+    await expect(bobLog).not.toContainText(`${ANN.name} has joined the chat`);
+
+    // New messages add to what is shown; nothing shown drops out.
+    await send(visitor, 'Line 121 of the story');
+    await expect(bobLog).toContainText('Line 121 of the story');
+    await expect(bobLog).toContainText('Line 21 of the story');
+
+    await bobLog.getByRole('button', { name: 'Show earlier messages' }).click();
+    await expect(bobLog).toContainText('Line 1 of the story');
+    await expect(bobLog).toContainText(`${ANN.name} has joined the chat`);
+    await expect(bobLog.getByRole('button', { name: 'Show earlier messages' })).toHaveCount(0);
+
+    // The visitor's widget, reloaded, pages the same way.
+    await visitor.reload();
+    await expect(log(visitor)).toContainText('Line 121 of the story');
+    await expect(log(visitor)).not.toContainText('Line 20 of the story');
+    await log(visitor).getByRole('button', { name: 'Show earlier messages' }).click();
+    await expect(log(visitor)).toContainText('Line 1 of the story');
+  } finally {
+    for (const c of opened) await c.close();
+  }
+});
