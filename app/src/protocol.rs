@@ -3,6 +3,11 @@
 use crate::model::{ChatId, ChatSettings, ChatSummary, Department, StaffEntry, StoredEvent};
 use serde::{Deserialize, Serialize};
 
+/// How many chats one frame of the chat list carries (about 45 KB). A socket's write buffer
+/// keeps the size of the largest frame it sent, so one frame of 10,000 chats would leave every
+/// staff socket holding 4 MB.
+pub const CHAT_LIST_CHUNK: usize = 100;
+
 /// How many events a socket sends of a chat's history at a time: opening a chat of 1,000
 /// messages then costs one small frame, and earlier pages come on request.
 pub const HISTORY_PAGE: usize = 100;
@@ -67,8 +72,12 @@ pub enum ServerFrame {
         client_id: String,
         seq: i64,
     },
-    /// Staff only: the open chats, sent once after `Ready`.
+    /// Staff only: the open chats, sent after `Ready` (and again after a resync) in frames of
+    /// [`CHAT_LIST_CHUNK`] at most: `Chats` starts the list afresh, `MoreChats` adds to it.
     Chats {
+        chats: Vec<ChatSummary>,
+    },
+    MoreChats {
         chats: Vec<ChatSummary>,
     },
     /// A chat appeared or changed, as this viewer may see it. Staff get it for every chat, a

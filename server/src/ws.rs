@@ -8,7 +8,7 @@
 
 use crate::AppState;
 use app::model::{ChatId, ChatSettings, ChatSummary, Me, StoredEvent};
-use app::protocol::{ClientFrame, ErrorCode, ServerFrame};
+use app::protocol::{ClientFrame, ErrorCode, ServerFrame, CHAT_LIST_CHUNK};
 use app::server::auth;
 use app::server::hub::{Change, Directory, Signal};
 use app::server::service::Viewer;
@@ -380,16 +380,23 @@ impl Conn {
         let Some(viewer) = self.viewer.clone() else {
             return Ok(());
         };
-        match self.service.open_chats().await {
-            Ok(chats) => {
-                let chats = chats
-                    .iter()
-                    .filter_map(|c| self.service.view(&viewer, c))
-                    .collect();
-                self.send(&ServerFrame::Chats { chats }).await
-            }
-            Err(e) => self.service_error(e, None).await,
+        let chats: Vec<ChatSummary> = match self.service.open_chats().await {
+            Ok(chats) => chats
+                .iter()
+                .filter_map(|c| self.service.view(&viewer, c))
+                .collect(),
+            Err(e) => return self.service_error(e, None).await,
+        };
+        let mut chunks = chats.chunks(CHAT_LIST_CHUNK);
+        let first = chunks.next().unwrap_or_default().to_vec();
+        self.send(&ServerFrame::Chats { chats: first }).await?;
+        for chunk in chunks {
+            self.send(&ServerFrame::MoreChats {
+                chats: chunk.to_vec(),
+            })
+            .await?;
         }
+        Ok(())
     }
 
     async fn watch(&mut self, viewer: &Viewer, chat_id: ChatId, after: i64) -> Result<(), Closed> {

@@ -866,3 +866,33 @@ async fn a_long_chat_comes_in_pages() {
         .await;
     assert_eq!(error_codes(&staff.sync().await), vec![ErrorCode::BadFrame]);
 }
+
+/// A long chat list comes in frames of at most `CHAT_LIST_CHUNK` chats, each chat once, so no
+/// socket keeps a write buffer the size of the whole list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_chat_list_comes_in_small_frames() {
+    let (_dir, srv) = setup().await;
+    srv.add_admin("Alice Agent", "alice@example.com").await;
+    let alice = srv.login("alice@example.com").await;
+    let mut started = Vec::new();
+    for i in 0..230 {
+        started.push(
+            srv.start_chat(&format!("Visitor {i}"), "Hello?", None)
+                .await
+                .chat_id,
+        );
+    }
+    let mut staff = srv.connect("alice", Some(&alice)).await;
+    let mut listed: Vec<_> = staff.hello_staff().await.iter().map(|c| c.id).collect();
+    listed.sort_unstable();
+    assert_eq!(listed, started, "every open chat, once");
+    let sizes: Vec<usize> = staff
+        .frames
+        .iter()
+        .filter_map(|f| match f {
+            ServerFrame::Chats { chats } | ServerFrame::MoreChats { chats } => Some(chats.len()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sizes, vec![100, 100, 30]);
+}

@@ -230,6 +230,10 @@ impl Live {
                 self.chats
                     .set(chats.into_iter().map(|c| (c.id, c)).collect());
             }
+            ServerFrame::MoreChats { chats } => {
+                self.chats
+                    .update(|m| m.extend(chats.into_iter().map(|c| (c.id, c))));
+            }
             ServerFrame::ChatChanged { chat } => {
                 let newer = self.chats.with_untracked(|m| {
                     m.get(&chat.id)

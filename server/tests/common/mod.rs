@@ -7,7 +7,7 @@
 
 use app::api::ApiError;
 use app::model::{ChatId, ChatSummary, Me, Started, StoredEvent};
-use app::protocol::{ClientFrame, ErrorCode, ServerFrame, VisitorAuth};
+use app::protocol::{ClientFrame, ErrorCode, ServerFrame, VisitorAuth, CHAT_LIST_CHUNK};
 use app::rules::{Author, Event};
 use app::server::service::AddStaff;
 use app::server::Service;
@@ -552,10 +552,19 @@ impl Ws {
                 self.label
             );
         }
-        match frames.into_iter().last() {
+        let mut chats = match frames.into_iter().last() {
             Some(ServerFrame::Chats { chats }) => chats,
             _ => unreachable!(),
+        };
+        // A full first frame may be followed by the rest of the list.
+        if chats.len() == CHAT_LIST_CHUNK {
+            for frame in self.sync().await {
+                if let ServerFrame::MoreChats { chats: more } = frame {
+                    chats.extend(more);
+                }
+            }
         }
+        chats
     }
 
     /// Watches a chat and returns the events the Watch delivered (everything up to a barrier).
