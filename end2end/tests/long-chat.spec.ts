@@ -22,6 +22,8 @@ test('a long chat opens on its newest messages, and earlier ones are a click awa
     await openChat(tab, visitorName);
     const tabLog = log(tab);
     await expect(tabLog).toContainText('Line 120 of the story');
+    // Opened at its newest message, in view.
+    await expect(tabLog.getByText('Line 120 of the story', { exact: true })).toBeInViewport();
     await expect(tabLog).toContainText('Line 21 of the story');
     await expect(tabLog).not.toContainText('Line 20 of the story');
     await expect(tabLog).not.toContainText(`${ANN.name} has joined the chat`);
@@ -29,6 +31,7 @@ test('a long chat opens on its newest messages, and earlier ones are a click awa
     // New messages add to what is shown; nothing shown drops out.
     await send(visitor, 'Line 121 of the story');
     await expect(tabLog).toContainText('Line 121 of the story');
+    await expect(tabLog.getByText('Line 121 of the story', { exact: true })).toBeInViewport();
     await expect(tabLog).toContainText('Line 21 of the story');
 
     await tabLog.getByRole('button', { name: 'Show earlier messages' }).click();
@@ -39,6 +42,7 @@ test('a long chat opens on its newest messages, and earlier ones are a click awa
     // The visitor's widget, reloaded, pages the same way.
     await visitor.reload();
     await expect(log(visitor)).toContainText('Line 121 of the story');
+    await expect(log(visitor).getByText('Line 121 of the story', { exact: true })).toBeInViewport();
     await expect(log(visitor)).not.toContainText('Line 20 of the story');
     await log(visitor).getByRole('button', { name: 'Show earlier messages' }).click();
     await expect(log(visitor)).toContainText('Line 1 of the story');

@@ -74,10 +74,12 @@ pub fn TranscriptView(
     // Keep the newest message in view as the conversation grows (not when earlier ones come).
     let newest = Memo::new(move |_| events.with(|all| all.last().map(|e| e.seq)));
     Effect::new(move |_| {
-        newest.track();
-        pending.track();
+        // Read, not just tracked: a memo nobody reads never learns of its sources' changes.
+        newest.get();
+        pending.with(|_| ());
+        // In the next frame: the list's own update may not have reached the DOM yet.
         if let Some(el) = log.get() {
-            el.set_scroll_top(el.scroll_height());
+            request_animation_frame(move || el.set_scroll_top(el.scroll_height()));
         }
     });
     view! {
