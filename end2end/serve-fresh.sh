@@ -5,7 +5,7 @@
 # With E2E_NODES="3101 3102": several nodes instead, on a fresh PostgreSQL database made under
 # TEST_DATABASE_URL (see scripts/postgres.sh), sharing one data directory, one per port; the
 # first port answers last, so once it does every node is up.
-# Needs target/release/server and target/site from `cargo leptos build --release`.
+# Needs target/release/server and target/site from scripts/build.sh.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,7 +13,7 @@ cd "$ROOT"
 
 SERVER="${SERVER_BIN:-$ROOT/target/release/server}"
 if [ ! -x "$SERVER" ]; then
-  echo "serve-fresh.sh: target/release/server not found; run 'cargo leptos build --release' first" >&2
+  echo "serve-fresh.sh: target/release/server not found; run scripts/build.sh first" >&2
   exit 1
 fi
 

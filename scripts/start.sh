@@ -11,9 +11,9 @@ bash scripts/install.sh
 # shellcheck source=scripts/env.sh
 source scripts/env.sh
 
-if [ -n "${BIND_ADDR:-}" ]; then
-  # Keep cargo-leptos's idea of the address in step with the server's.
-  export LEPTOS_SITE_ADDR="$BIND_ADDR"
-fi
-echo "start.sh: building and serving at http://${BIND_ADDR:-127.0.0.1:3000} (data: ${DATA_DIR:-./data})"
-exec cargo leptos serve --release "$@"
+echo "start.sh: building, then serving at http://${BIND_ADDR:-127.0.0.1:3000} (data: ${DATA_DIR:-./data})"
+bash scripts/build.sh
+# What `cargo leptos serve` would pass; the server is started directly because that command
+# rebuilds and so would remove the widget's bundle again.
+export LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=helpdesk LEPTOS_ENV=PROD
+exec target/release/server "$@"

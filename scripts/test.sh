@@ -24,9 +24,9 @@ LEPTOS_OUTPUT_NAME=helpdesk cargo test -p app -p server
 step "Rust tests: server suites on PostgreSQL"
 LEPTOS_OUTPUT_NAME=helpdesk TEST_BACKEND=postgres cargo test -p server --tests
 
-# --- 2. Release build (server binary + WASM bundle in target/site) --------------------
-step "Build: cargo leptos build --release"
-cargo leptos build --release
+# --- 2. Release build (server binary + the console's and the widget's bundles in target/site)
+step "Build: scripts/build.sh (cargo leptos build --release, then the widget's bundle)"
+bash scripts/build.sh
 
 # --- 3. End-to-end tests in Chromium -------------------------------------------------
 # playwright.config.ts starts a fresh, seeded server (end2end/serve-fresh.sh).

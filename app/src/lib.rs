@@ -14,6 +14,8 @@ pub mod routing;
 pub mod rules;
 pub mod ticket;
 pub mod validate;
+/// The visitor's widget: a bundle of its own, for the browser only (not routed here).
+#[cfg(feature = "csr")]
 pub mod widget;
 
 #[cfg(feature = "ssr")]
@@ -64,7 +66,6 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/console/drive") view=console::drive::DrivePage/>
                 <Route path=path!("/console/articles/:id") view=console::articles::ArticleEditor/>
                 <Route path=path!("/kb/:slug") view=kb::KbPage ssr=leptos_router::SsrMode::Async/>
-                <Route path=path!("/widget") view=widget::Widget/>
             </Routes>
         </Router>
     }

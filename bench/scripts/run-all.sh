@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every benchmark and appends their JSON lines to bench/results/<date>.jsonl.
 # Needs the release build (target/release/server, target/site) from
-#   source scripts/env.sh && cargo leptos build --release
+#   source scripts/env.sh && scripts/build.sh
 # target/site is shared with debug builds (`cargo leptos build` overwrites it); to pin the release
-# site elsewhere:  LEPTOS_SITE_ROOT=/tmp/hd-site-release cargo leptos build --release --frontend-only
+# site elsewhere:  LEPTOS_SITE_ROOT=/tmp/hd-site-release scripts/build.sh
 # and run with SITE_ROOT=/tmp/hd-site-release.
 # Take final figures on a quiet machine: these programs share the CPUs with the server.
 #
@@ -19,7 +19,7 @@ mkdir -p "$(dirname "$OUT")"
 
 for need in target/release/server "$SITE_ROOT/pkg/helpdesk.js"; do
   if [ ! -e "$need" ]; then
-    echo "run-all.sh: $need is missing; run: source scripts/env.sh && cargo leptos build --release" >&2
+    echo "run-all.sh: $need is missing; run: source scripts/env.sh && scripts/build.sh" >&2
     exit 1
   fi
 done

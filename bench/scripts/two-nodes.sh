@@ -10,7 +10,7 @@ cd "$ROOT"
 : "${TEST_DATABASE_URL:?source scripts/postgres.sh first}"
 OUT="${OUT:-$ROOT/bench/results/$(date -u +%F).jsonl}"
 SERVER="$ROOT/target/release/server"
-[ -x "$SERVER" ] || { echo "two-nodes.sh: build first: cargo leptos build --release" >&2; exit 1; }
+[ -x "$SERVER" ] || { echo "two-nodes.sh: build first: scripts/build.sh" >&2; exit 1; }
 
 database="helpdesk_test_bench_$$"
 DATA_DIR="$(mktemp -d -t hd-bench-nodes.XXXXXX)"

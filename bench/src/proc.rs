@@ -110,7 +110,7 @@ fn server_env(cmd: &mut Command, data_dir: &Path, site_root: &Path, addr: Option
 pub async fn start_server(bin: &Path, site_root: &Path, root: &Path) -> Result<Running> {
     if !bin.exists() {
         return Err(err(format!(
-            "{} not found: build it with `source scripts/env.sh && cargo leptos build --release`",
+            "{} not found: build it with `source scripts/env.sh && scripts/build.sh`",
             bin.display()
         )));
     }

@@ -171,6 +171,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/demo", get(demo))
+        .route("/widget", get(widget))
         .route("/ws", get(ws::upgrade))
         .route("/files/chat/{chat}/{id}", get(files::chat_file))
         .route("/files/drive/{id}", get(files::drive_file))
@@ -195,6 +196,12 @@ async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) ->
             "database unavailable",
         ),
     }
+}
+
+/// The visitor's widget: a static page that mounts the widget's own bundle (built by
+/// `scripts/build-widget.sh` into `widget-pkg/` of the site), so visitors load none of the console.
+async fn widget() -> Html<&'static str> {
+    Html(include_str!("widget.html"))
 }
 
 /// A plain host page that embeds the widget the way a customer's site would.

@@ -23,17 +23,17 @@ pub struct Upload {
 #[derive(Clone, Copy)]
 pub struct Uploads {
     /// The server function's path.
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    #[cfg_attr(not(feature = "browser"), allow(dead_code))]
     endpoint: &'static str,
     /// The form fields sent before each file (the chat and the visitor's token, or the folder).
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    #[cfg_attr(not(feature = "browser"), allow(dead_code))]
     fields: StoredValue<Vec<(&'static str, String)>>,
     /// Told after each file that was stored (the Drive reloads its listing).
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    #[cfg_attr(not(feature = "browser"), allow(dead_code))]
     on_stored: Option<Callback<()>>,
     /// Whether this portal may attach files now (settings and the chat's state).
     pub enabled: Signal<bool>,
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    #[cfg_attr(not(feature = "browser"), allow(dead_code))]
     max_bytes: Signal<u64>,
     /// Staff: opens the Drive picker (`From Drive`); visitors have no Drive.
     pub from_drive: Option<Callback<()>>,
@@ -95,7 +95,7 @@ impl Uploads {
         self.fields.set_value(Self::folder_fields(folder));
     }
 
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     fn set(&self, id: u64, f: impl FnOnce(&mut Upload)) {
         self.items.update(|items| {
             if let Some(u) = items.iter_mut().find(|u| u.id == id) {
@@ -111,7 +111,7 @@ impl Uploads {
 
     /// Stops an upload on its way; nothing of it is kept on the server.
     pub fn cancel(&self, id: u64) {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         if let Some(running) = browser::take(id) {
             let _ = running.xhr.abort();
         }
@@ -119,7 +119,7 @@ impl Uploads {
     }
 
     /// Sends every file in the list (from the picker, a drop or a paste).
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     pub fn add_list(&self, files: Option<web_sys::FileList>) {
         let Some(files) = files else { return };
         if !self.enabled.get_untracked() {
@@ -132,7 +132,7 @@ impl Uploads {
         }
     }
 
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     fn start(&self, file: web_sys::File) {
         let id = browser::next_id();
         let size = file.size() as u64;
@@ -175,7 +175,7 @@ impl Uploads {
     }
 }
 
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 mod browser {
     use super::{api_message, ApiError};
     use std::cell::{Cell, RefCell};
@@ -295,7 +295,7 @@ pub fn AttachButton(
         }
     };
     let on_change = move |_ev: leptos::ev::Event| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         if let Some(el) = input.get_untracked() {
             uploads.add_list(el.files());
             // The same file may be picked again later.

@@ -9,7 +9,7 @@ use leptos::html::Textarea;
 use leptos::prelude::*;
 
 /// The byte index in `s` of the browser's caret position `utf16` (textareas count UTF-16 units).
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+#[cfg_attr(not(feature = "browser"), allow(dead_code))]
 fn byte_index(s: &str, utf16: u32) -> usize {
     let mut units = 0;
     for (i, c) in s.char_indices() {
@@ -23,7 +23,7 @@ fn byte_index(s: &str, utf16: u32) -> usize {
 
 /// The selection in the textarea as byte indices in `text`; the end of it when unknown.
 fn selection(area: NodeRef<Textarea>, text: &str) -> (usize, usize) {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     if let Some(el) = area.get_untracked() {
         if let (Ok(Some(start)), Ok(Some(end))) = (el.selection_start(), el.selection_end()) {
             return (byte_index(text, start), byte_index(text, end));
@@ -35,7 +35,7 @@ fn selection(area: NodeRef<Textarea>, text: &str) -> (usize, usize) {
 
 /// Focuses the textarea once it has re-rendered, with the caret at `at` (UTF-16 units) if given.
 fn focus(area: NodeRef<Textarea>, at: Option<u32>) {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     request_animation_frame(move || {
         if let Some(el) = area.get_untracked() {
             let _ = el.focus();
@@ -44,7 +44,7 @@ fn focus(area: NodeRef<Textarea>, at: Option<u32>) {
             }
         }
     });
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     let _ = (area, at);
 }
 
@@ -91,7 +91,7 @@ pub fn Composer(
     let last_typing = StoredValue::new(0f64);
     let typed = move || {
         let Some(cb) = on_typing else { return };
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         {
             let now = js_sys::Date::now();
             if now - last_typing.get_value() > 3_000.0 {
@@ -99,7 +99,7 @@ pub fn Composer(
                 cb.run(true);
             }
         }
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = (cb, last_typing);
     };
     let too_long = move || text.with(|t| t.chars().count() > MAX_MESSAGE_CHARS);
@@ -127,13 +127,13 @@ pub fn Composer(
             return;
         }
         ev.prevent_default();
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         if let Some(u) = uploads {
             u.add_list(ev.data_transfer().and_then(|d| d.files()));
         }
     };
     let on_paste = move |ev: leptos::ev::ClipboardEvent| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         if let (true, Some(u)) = (can_attach(), uploads) {
             let files = ev.clipboard_data().and_then(|d| d.files());
             if files.as_ref().is_some_and(|f| f.length() > 0) {
@@ -141,7 +141,7 @@ pub fn Composer(
                 u.add_list(files);
             }
         }
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = ev;
     };
     view! {

@@ -84,7 +84,7 @@ pub struct Live {
     pub max_file_bytes: RwSignal<u64>,
     /// Who is typing in each chat, with a stamp so a lost "stopped" frame still clears.
     pub typing: RwSignal<HashMap<ChatId, Vec<(String, u64)>>>,
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    #[cfg_attr(not(feature = "browser"), allow(dead_code))]
     visitor: StoredValue<Option<VisitorAuth>>,
     watched: StoredValue<Vec<ChatId>>,
     out: StoredValue<Option<Sender>>,
@@ -198,7 +198,7 @@ impl Live {
             .update(|p| p.retain(|x| x.client_id != client_id));
     }
 
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    #[cfg_attr(not(feature = "browser"), allow(dead_code))]
     fn handle(&self, frame: ServerFrame) {
         match frame {
             ServerFrame::Ready => {
@@ -282,7 +282,7 @@ impl Live {
         }
     }
 
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    #[cfg_attr(not(feature = "browser"), allow(dead_code))]
     fn on_typing(&self, chat: ChatId, name: String, typing: bool) {
         static STAMP: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let stamp = STAMP.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -293,7 +293,7 @@ impl Live {
                 list.push((name.clone(), stamp));
             }
         });
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         if typing {
             // Clear it after a while unless a newer signal from the same person came meanwhile.
             let live = *self;
@@ -309,7 +309,7 @@ impl Live {
     }
 
     /// Frames that bring a fresh socket up to date: greeting, watches, unacknowledged sends.
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    #[cfg_attr(not(feature = "browser"), allow(dead_code))]
     fn greeting(&self) -> Vec<ClientFrame> {
         let mut frames = vec![ClientFrame::Hello {
             visitor: self.visitor.get_value(),
@@ -334,7 +334,7 @@ impl Live {
 
     /// Starts the socket. Does nothing during server rendering.
     pub fn start(&self) {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         {
             let live = *self;
             leptos::task::spawn_local(async move { browser::run(live).await });
@@ -343,19 +343,19 @@ impl Live {
 }
 
 fn new_client_id() -> String {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         let a = (js_sys::Math::random() * 9007199254740991.0) as u64;
         let b = (js_sys::Math::random() * 9007199254740991.0) as u64;
         format!("{:x}-{a:x}-{b:x}", js_sys::Date::now() as u64)
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         String::new()
     }
 }
 
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 mod browser {
     use super::{Conn, Live};
     use crate::protocol::{ClientFrame, ServerFrame};

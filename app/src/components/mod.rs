@@ -8,12 +8,12 @@ pub mod transcript;
 
 /// `HH:MM` in the browser's time zone. Times only reach the page after hydration.
 pub fn clock(ms: i64) -> String {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
         format!("{:02}:{:02}", d.get_hours(), d.get_minutes())
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         let minutes = ms / 60_000;
         format!("{:02}:{:02}", (minutes / 60) % 24, minutes % 60)

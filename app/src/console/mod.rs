@@ -41,7 +41,7 @@ pub fn Console() -> impl IntoView {
 /// A ticking clock for "waiting since" labels; still during server rendering.
 fn now_signal() -> ReadSignal<i64> {
     let (now, set_now) = signal(0i64);
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         set_now.set(js_sys::Date::now() as i64);
         let handle = set_interval_with_handle(

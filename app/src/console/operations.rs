@@ -20,11 +20,11 @@ enum Dialog {
 }
 
 fn now_ms() -> i64 {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         js_sys::Date::now() as i64
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         0
     }

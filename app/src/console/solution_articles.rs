@@ -21,14 +21,14 @@ pub fn SolutionArticles(draft: RwSignal<String>) -> impl IntoView {
 
 /// The address people open, as this console sees the server.
 fn absolute(path: &str) -> String {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         let origin = web_sys::window()
             .and_then(|w| w.location().origin().ok())
             .unwrap_or_default();
         format!("{origin}{path}")
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         path.to_string()
     }
@@ -48,7 +48,7 @@ fn append(draft: RwSignal<String>, text: &str) {
 
 /// Puts the cursor back in the message box, ready to send.
 fn focus_message() {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         use wasm_bindgen::JsCast;
         if let Some(el) = document()

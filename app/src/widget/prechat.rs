@@ -7,7 +7,6 @@ use crate::model::Started;
 use crate::ticket::{self, Availability, TicketNumber};
 use crate::validate::{self, FieldError};
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn PreChat(on_started: Callback<Started>) -> impl IntoView {
@@ -20,7 +19,10 @@ pub fn PreChat(on_started: Callback<Started>) -> impl IntoView {
     let failure = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     // The loader passes the host page's address, which staff see with the chat.
-    let host = use_query_map().with_untracked(|q| q.get("host"));
+    let host = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .and_then(|q| web_sys::UrlSearchParams::new_with_str(&q).ok())
+        .and_then(|q| q.get("host"));
     // Whether anyone can pick up a chat now, for the chosen department; asked again on a change
     // and every little while, so the form follows staff coming and going. While nobody is
     // there it asks again sooner at first (staff may be just connecting), then every 15 s.
@@ -58,20 +60,17 @@ pub fn PreChat(on_started: Callback<Started>) -> impl IntoView {
                     *n
                 })
                 .unwrap_or(usize::MAX);
-            let _wait_ms: u32 = match streak {
+            let wait_ms: u32 = match streak {
                 0 => 15_000,
                 1 => 1_500,
                 2 => 3_000,
                 3 => 5_000,
                 _ => 15_000,
             };
-            #[cfg(feature = "hydrate")]
-            {
-                gloo_timers::future::TimeoutFuture::new(_wait_ms).await;
-                // Nothing changed meanwhile (a change asks at once by itself): ask again.
-                if current() {
-                    tick.try_update(|t| *t += 1);
-                }
+            gloo_timers::future::TimeoutFuture::new(wait_ms).await;
+            // Nothing changed meanwhile (a change asks at once by itself): ask again.
+            if current() {
+                tick.try_update(|t| *t += 1);
             }
         });
     });

@@ -139,8 +139,8 @@ async fn run(args: Args) -> Result<()> {
         .site_root
         .clone()
         .unwrap_or_else(|| root.join("target/site"));
-    let pkg = site_root.join("pkg");
-    let built = std::fs::metadata(pkg.join("helpdesk.wasm"))
+    let wasm = site_root.join("widget-pkg/widget_bg.wasm");
+    let built = std::fs::metadata(&wasm)
         .and_then(|m| m.modified())
         .ok()
         .map(|t| {
@@ -151,15 +151,15 @@ async fn run(args: Args) -> Result<()> {
             format!("{:.1} h ago", secs as f64 / 3600.0)
         })
         .unwrap_or_else(|| "missing".into());
-    if std::fs::metadata(pkg.join("helpdesk.wasm"))
-        .map(|m| m.len() > 5_000_000)
+    if std::fs::metadata(&wasm)
+        .map(|m| m.len() > 2_000_000)
         .unwrap_or(false)
     {
         eprintln!(
-            "widget: warning: {} is over 5 MB, which looks like a debug build; build the release site with\n  \
-             source scripts/env.sh && LEPTOS_SITE_ROOT=/tmp/hd-site-release cargo leptos build --release --frontend-only\n\
+            "widget: warning: {} is over 2 MB, which looks like a debug build; build the release site with\n  \
+             source scripts/env.sh && LEPTOS_SITE_ROOT=/tmp/hd-site-release scripts/build.sh\n\
              and pass --site-root /tmp/hd-site-release",
-            pkg.join("helpdesk.wasm").display()
+            wasm.display()
         );
     }
     let running;

@@ -49,7 +49,7 @@ pub fn iso_utc(at: Millis) -> String {
 
 /// The time as staff read it: local time in the browser (the table only renders there).
 fn local_time(at: Millis) -> String {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
         format!(
@@ -62,7 +62,7 @@ fn local_time(at: Millis) -> String {
             d.get_seconds()
         )
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         iso_utc(at).replace('T', " ").replace('Z', " UTC")
     }

@@ -97,7 +97,7 @@ fn message(e: &ApiError) -> String {
 /// Moves keyboard focus to the element with this id once the page has re-rendered (browser
 /// only), so that focus is not lost when the control that had it is replaced.
 fn focus_later(id: String) {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     request_animation_frame(move || {
         use leptos::wasm_bindgen::JsCast;
         if let Some(el) = document()
@@ -107,7 +107,7 @@ fn focus_later(id: String) {
             let _ = el.focus();
         }
     });
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     let _ = id;
 }
 

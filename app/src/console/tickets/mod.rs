@@ -23,7 +23,7 @@ use leptos_router::components::Redirect;
 
 /// `2026-11-25 14:03` in the browser's time zone.
 pub(crate) fn when(ms: i64) -> String {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
         format!(
@@ -35,7 +35,7 @@ pub(crate) fn when(ms: i64) -> String {
             d.get_minutes()
         )
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         crate::components::clock(ms)
     }

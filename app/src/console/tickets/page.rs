@@ -43,7 +43,7 @@ fn Page(me: Me) -> impl IntoView {
         }
     });
     // While an email waits in the outbox, look again every few seconds.
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         if let Ok(handle) = set_interval_with_handle(
             move || {

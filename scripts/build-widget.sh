@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds the visitor widget's own bundle (frontend/widget) into target/site/widget-pkg/:
+# WASM for the browser (Leptos in client-side mode, views type-erased), then wasm-bindgen and
+# wasm-opt as cargo-leptos does for the console's bundle. Its own target directory: the features
+# and flags differ from the console's bundle. Run after `cargo leptos build`, which empties
+# target/site.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}"
+OUT="$SITE_ROOT/widget-pkg"
+WASM="target/widget/wasm32-unknown-unknown/wasm-release/widget.wasm"
+
+echo "build-widget.sh: building the widget bundle into $OUT"
+# erase_components: every component returns a type-erased view, far fewer generic instances.
+RUSTFLAGS="--cfg erase_components" cargo build --package=widget --lib --target-dir=target/widget \
+  --target=wasm32-unknown-unknown --profile=wasm-release
+mkdir -p "$OUT"
+wasm-bindgen --target=web --no-typescript --out-name=widget --out-dir="$OUT" "$WASM"
+wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+  "$OUT/widget_bg.wasm" -o "$OUT/widget_bg.wasm"
+ls -l "$OUT"
