@@ -827,6 +827,59 @@ pub mod suite {
         );
         store.set_offers(&[]).await.unwrap();
     }
+
+    /// What dispatch reads: waiting chats oldest first, and active chats counted per owner or
+    /// participant (a monitor or an ended chat adds nothing).
+    pub async fn the_queue_reads_waiting_chats_and_loads(store: Arc<dyn Store>) {
+        let alice = staff(&store, "Alice").await;
+        let bob = staff(&store, "Bob").await;
+        let cara = staff(&store, "Cara").await;
+        let (as_alice, as_bob, as_cara) = (
+            Actor::Staff(alice.clone()),
+            Actor::Staff(bob.clone()),
+            Actor::Staff(cara.clone()),
+        );
+        let one = chat(&store, "t1", "One", NOW).await;
+        let two = chat(&store, "t2", "Two", NOW + 1).await;
+        let three = chat(&store, "t3", "Three", NOW + 2).await;
+        let four = chat(&store, "t4", "Four", NOW + 4).await;
+        let five = chat(&store, "t5", "Five", NOW + 3).await;
+        assert!(store.active_loads().await.unwrap().is_empty());
+
+        for (id, actor, cmd) in [
+            (one.id, &as_alice, Command::Accept),
+            (two.id, &as_alice, Command::Accept),
+            (two.id, &as_bob, Command::Join),
+            (two.id, &as_cara, Command::JoinInvisibly),
+            (three.id, &as_bob, Command::Accept),
+            (three.id, &as_bob, Command::End),
+        ] {
+            command(&store, id, actor, cmd, None).await.unwrap();
+        }
+        store.set_offers(&[(four.id, Some(cara.id))]).await.unwrap();
+
+        let waiting = store.waiting_chats().await.unwrap();
+        let summary: Vec<_> = waiting
+            .iter()
+            .map(|w| (w.chat, w.route, w.created_at, w.offered_to))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (five.id, Route::Everyone, NOW + 3, None),
+                (four.id, Route::Everyone, NOW + 4, Some(cara.id)),
+            ],
+            "oldest first, with the offer"
+        );
+        let loads = store.active_loads().await.unwrap();
+        assert_eq!(loads.get(&alice.id), Some(&2));
+        assert_eq!(
+            loads.get(&bob.id),
+            Some(&1),
+            "the ended chat is not counted"
+        );
+        assert_eq!(loads.get(&cara.id), None, "a monitor carries no load");
+    }
 }
 
 /// Every check of `suite`, listed once for all backends.
@@ -844,6 +897,7 @@ macro_rules! every_check {
             concurrent_takes_leave_one_owner,
             open_chats_leave_out_ended_ones,
             offers_are_recorded,
+            the_queue_reads_waiting_chats_and_loads,
         );
     };
 }

@@ -8,7 +8,7 @@ use crate::model::{
     AuditEntry, ChatSettings, ChatSummary, Department, DriveFile, DriveFolder, Me, StaffEntry,
     StoredEvent, Visitor,
 };
-use crate::routing::{Matching, Rule};
+use crate::routing::{Matching, Rule, Waiting};
 use crate::rules::{Audience, ChatState, Millis, Phase, RatingStyle, StaffRef};
 use crate::ticket::{HistoryEntry, MailItem, MailState, Requester, TicketStatus, TicketSummary};
 use sqlx::FromRow;
@@ -83,6 +83,31 @@ impl TryFrom<ChatRow> for ChatSummary {
             offered_to: r.offered_to,
             queue_position: None,
             ticket_number: r.ticket_number,
+        })
+    }
+}
+
+/// What dispatch reads of a waiting chat. The redundant `<> 'Ended'` lets SQLite use the partial
+/// index of open chats.
+pub const WAITING_COLUMNS: &str = "SELECT id, route, created_at, offered_to FROM chats \
+     WHERE phase = 'Waiting' AND phase <> 'Ended' ORDER BY created_at, id";
+
+#[derive(FromRow)]
+pub struct WaitingRow {
+    id: i64,
+    route: String,
+    created_at: Millis,
+    offered_to: Option<i64>,
+}
+
+impl TryFrom<WaitingRow> for Waiting {
+    type Error = StoreError;
+    fn try_from(r: WaitingRow) -> Result<Self, StoreError> {
+        Ok(Waiting {
+            chat: r.id,
+            route: serde_json::from_str(&r.route)?,
+            created_at: r.created_at,
+            offered_to: r.offered_to,
         })
     }
 }

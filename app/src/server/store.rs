@@ -3,9 +3,10 @@
 
 use super::admin_store::AdminStore;
 use crate::model::{ChatId, ChatSummary, Department, Me, RatingAverage, StoredEvent, Visitor};
-use crate::routing::Route;
+use crate::routing::{Route, Waiting};
 use crate::rules::{ChatState, Event, Millis, Refusal, StaffId};
 use async_trait::async_trait;
+use std::collections::HashMap;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -120,6 +121,11 @@ pub trait Store:
     async fn chat(&self, id: ChatId) -> Result<Option<ChatSummary>, StoreError>;
     /// Chats that have not ended, oldest first.
     async fn open_chats(&self) -> Result<Vec<ChatSummary>, StoreError>;
+    /// Chats waiting for staff, oldest first: all the queue is built from, read without the rest
+    /// of each chat, because dispatch runs after every change that may move the queue.
+    async fn waiting_chats(&self) -> Result<Vec<Waiting>, StoreError>;
+    /// How many active chats each staff member owns or takes part in, counted in the database.
+    async fn active_loads(&self) -> Result<HashMap<StaffId, usize>, StoreError>;
     /// Events after `after`, in order; `staff_events` includes the staff-only ones.
     async fn events_after(
         &self,

@@ -1,14 +1,19 @@
 //! The PostgreSQL backend: all of its SQL lives here. Several server nodes may share one
 //! database, so every read-modify-write of a chat locks the chat's row first.
 
-use super::rows::{self, audience_name, phase_name, ChatRow, EventRow, MeRow, CHAT_COLUMNS};
+use super::rows::{
+    self, audience_name, phase_name, ChatRow, EventRow, MeRow, WaitingRow, CHAT_COLUMNS,
+    WAITING_COLUMNS,
+};
 use super::store::{Applied, AuditNote, Decide, NewChat, NewStaff, Store, StoreError};
 use crate::model::{ChatId, ChatSummary, Department, Me, RatingAverage, StoredEvent};
+use crate::routing::Waiting;
 use crate::rules::{self, Audience, ChatState, Event, Millis, StaffId};
 use async_trait::async_trait;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
 use sqlx::Row;
+use std::collections::HashMap;
 
 mod admin;
 mod articles;
@@ -389,6 +394,26 @@ impl Store for PgStore {
             .fetch_all(&self.pool)
             .await?,
         )
+    }
+
+    async fn waiting_chats(&self) -> Result<Vec<Waiting>, StoreError> {
+        rows::all(
+            sqlx::query_as::<_, WaitingRow>(WAITING_COLUMNS)
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn active_loads(&self) -> Result<HashMap<StaffId, usize>, StoreError> {
+        let rows: Vec<(StaffId, i64)> = sqlx::query_as(
+            "SELECT (m -> 'staff' ->> 'id')::BIGINT AS staff, COUNT(*) \
+             FROM chats c, jsonb_array_elements(c.state::jsonb -> 'members') m \
+             WHERE c.phase = 'Active' AND m ->> 'role' IN ('Owner', 'Participant') \
+             GROUP BY staff",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(s, n)| (s, n as usize)).collect())
     }
 
     async fn events_after(

@@ -420,7 +420,7 @@ impl Service {
 
     // ---- Routing and the queue --------------------------------------------------------------
 
-    fn loads(directory: &Directory, open: &[ChatSummary]) -> Vec<StaffLoad> {
+    fn loads(directory: &Directory, active: &HashMap<StaffId, usize>) -> Vec<StaffLoad> {
         directory
             .staff
             .iter()
@@ -429,13 +429,7 @@ impl Service {
                 departments: s.departments.clone(),
                 is_admin: s.is_admin,
                 available: s.presence == Status::Online,
-                active_chats: open
-                    .iter()
-                    .filter(|c| {
-                        c.phase() == Phase::Active
-                            && matches!(c.role_of(s.id), Some(Role::Owner | Role::Participant))
-                    })
-                    .count(),
+                active_chats: active.get(&s.id).copied().unwrap_or(0),
             })
             .collect()
     }
@@ -446,19 +440,14 @@ impl Service {
     pub async fn dispatch(&self) -> Result<(), ServiceError> {
         let _one_at_a_time = self.dispatching.lock().await;
         let _one_node_at_a_time = self.store.lock_queue().await?;
-        let open = self.store.open_chats().await?;
-        let directory = self.directory();
-        let loads = Self::loads(&directory, &open);
-        let waiting: Vec<Waiting> = open
-            .iter()
-            .filter(|c| c.phase() == Phase::Waiting)
-            .map(|c| Waiting {
-                chat: c.id,
-                route: c.route,
-                created_at: c.created_at,
-                offered_to: c.offered_to,
-            })
-            .collect();
+        let waiting = self.store.waiting_chats().await?;
+        // Loads only matter to place a waiting chat; most dispatches (after an accept, a
+        // presence change) find none, and then cost one indexed query.
+        let loads = if waiting.is_empty() {
+            Vec::new()
+        } else {
+            Self::loads(&self.directory(), &self.store.active_loads().await?)
+        };
         let plan = dispatch(&waiting, &loads);
         let offers: Vec<(ChatId, Option<StaffId>)> = plan
             .iter()

@@ -3,9 +3,13 @@
 //! Writes go through a pool of one connection, so SQLite never has to arbitrate between writers
 //! of this process; reads use a separate pool and run beside them thanks to WAL.
 
-use super::rows::{self, audience_name, phase_name, ChatRow, EventRow, MeRow, CHAT_COLUMNS};
+use super::rows::{
+    self, audience_name, phase_name, ChatRow, EventRow, MeRow, WaitingRow, CHAT_COLUMNS,
+    WAITING_COLUMNS,
+};
 use super::store::{Applied, AuditNote, Batched, Decide, NewChat, NewStaff, Store, StoreError};
 use crate::model::{ChatId, ChatSummary, Department, Me, RatingAverage, StoredEvent};
+use crate::routing::Waiting;
 use crate::rules::{self, Audience, ChatState, Event, Millis, StaffId};
 use async_trait::async_trait;
 use sqlx::migrate::Migrator;
@@ -13,6 +17,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Row, SqliteConnection};
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -432,6 +437,27 @@ impl Store for SqliteStore {
             .fetch_all(&self.read)
             .await?,
         )
+    }
+
+    async fn waiting_chats(&self) -> Result<Vec<Waiting>, StoreError> {
+        rows::all(
+            sqlx::query_as::<_, WaitingRow>(WAITING_COLUMNS)
+                .fetch_all(&self.read)
+                .await?,
+        )
+    }
+
+    async fn active_loads(&self) -> Result<HashMap<StaffId, usize>, StoreError> {
+        let rows: Vec<(StaffId, i64)> = sqlx::query_as(
+            "SELECT json_extract(m.value, '$.staff.id') AS staff, COUNT(*) \
+             FROM chats c, json_each(c.state, '$.members') m \
+             WHERE c.phase = 'Active' AND c.phase <> 'Ended' \
+               AND json_extract(m.value, '$.role') IN ('Owner', 'Participant') \
+             GROUP BY staff",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.into_iter().map(|(s, n)| (s, n as usize)).collect())
     }
 
     async fn events_after(
