@@ -21,4 +21,14 @@ mkdir -p "$OUT"
 wasm-bindgen --target=web --no-typescript --out-name=widget --out-dir="$OUT" "$WASM"
 wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
   "$OUT/widget_bg.wasm" -o "$OUT/widget_bg.wasm"
+# Compressed copies for the server to send as they are (Node's zlib: brotli 11, gzip 9).
+node -e '
+const zlib = require("zlib"), fs = require("fs");
+for (const file of process.argv.slice(1)) {
+  const data = fs.readFileSync(file);
+  fs.writeFileSync(file + ".br", zlib.brotliCompressSync(data, {
+    params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length },
+  }));
+  fs.writeFileSync(file + ".gz", zlib.gzipSync(data, { level: 9 }));
+}' "$OUT/widget_bg.wasm" "$OUT/widget.js"
 ls -l "$OUT"

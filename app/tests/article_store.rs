@@ -108,6 +108,37 @@ pub mod suite {
         );
     }
 
+    /// Nine times "password" in a short body outscores one keyword on bm25 alone; an article
+    /// with the words in its title or keywords still comes first.
+    pub async fn title_or_keyword_matches_come_before_body_only_ones(store: Arc<dyn Store>) {
+        let by = author(&store).await;
+        for title in ["Opening hours", "Delivery times", "Returns", "Invoices"] {
+            add(&store, by, input(title, "", "Nothing to see here.", true)).await;
+        }
+        let body = "password ".repeat(9);
+        add(&store, by, input("Mail setup", "", &body, true)).await;
+        add(
+            &store,
+            by,
+            input(
+                "Signing in",
+                "password",
+                "How to sign in to your account with your email address and the code we send.",
+                true,
+            ),
+        )
+        .await;
+        assert_eq!(
+            titles(&search(&store, "password", false).await),
+            ["Signing in", "Mail setup"]
+        );
+        assert_eq!(
+            titles(&search(&store, "passw", false).await),
+            ["Signing in", "Mail setup"],
+            "the same for a prefix"
+        );
+    }
+
     pub async fn the_last_word_is_a_prefix(store: Arc<dyn Store>) {
         three(&store).await;
         assert_eq!(search(&store, "passw", false).await.len(), 3);
@@ -284,6 +315,7 @@ macro_rules! every_check {
     ($run:ident) => {
         $run!(
             title_matches_rank_above_keywords_above_body,
+            title_or_keyword_matches_come_before_body_only_ones,
             the_last_word_is_a_prefix,
             matched_words_are_marked,
             drafts_are_found_only_when_asked,

@@ -168,10 +168,18 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let service = state.service.clone();
     let options = state.leptos_options.clone();
+    // The widget's bundle comes with brotli-11 and gzip-9 copies made at build time, smaller
+    // than what the compression layer makes on the fly; it leaves encoded responses alone.
+    let widget_pkg = tower_http::services::ServeDir::new(
+        std::path::Path::new(options.site_root.as_ref()).join("widget-pkg"),
+    )
+    .precompressed_br()
+    .precompressed_gzip();
     Router::new()
         .route("/healthz", get(healthz))
         .route("/demo", get(demo))
         .route("/widget", get(widget))
+        .nest_service("/widget-pkg", widget_pkg)
         .route("/ws", get(ws::upgrade))
         .route("/files/chat/{chat}/{id}", get(files::chat_file))
         .route("/files/drive/{id}", get(files::drive_file))

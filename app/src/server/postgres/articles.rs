@@ -12,18 +12,19 @@ use async_trait::async_trait;
 use sqlx::PgConnection;
 
 /// The `tsquery` for these words: each quoted as a lexeme (quotes and backslashes escaped), all
-/// required, the last one a prefix if asked. Nothing else of tsquery's syntax is ever produced.
-fn ts_query(words: &[String], prefix: bool) -> String {
+/// required, the last one a prefix if asked, each limited to the `weights` (`""`: anywhere).
+/// Nothing else of tsquery's syntax is ever produced.
+fn ts_query(words: &[String], prefix: bool, weights: &str) -> String {
     let last = words.len().saturating_sub(1);
     words
         .iter()
         .enumerate()
         .map(|(i, w)| {
             let quoted = format!("'{}'", w.replace('\\', "\\\\").replace('\'', "''"));
-            if prefix && i == last {
-                quoted + ":*"
-            } else {
-                quoted
+            let star = if prefix && i == last { "*" } else { "" };
+            match (star, weights) {
+                ("", "") => quoted,
+                _ => format!("{quoted}:{star}{weights}"),
             }
         })
         .collect::<Vec<_>>()
@@ -153,20 +154,23 @@ impl ArticleStore for PgStore {
         }
         // Rank first and cut to the page; only the rows shown pay for their highlights. The
         // default weights {D, C, B, A} = {0.1, 0.2, 0.4, 1.0} are the 1 / 4 / 10 of SQLite's bm25.
+        // As on SQLite, articles with every word in the title (A) or keywords (B) come first.
         let rows: Vec<(i64, String, bool, String, String)> = sqlx::query_as(
             "SELECT a.id, a.slug, a.published, \
              ts_headline('simple', a.title, top.q, 'HighlightAll=true, StartSel=' || chr(2) || ', StopSel=' || chr(3)), \
              ts_headline('simple', a.body, top.q, 'MaxWords=24, MinWords=12, MaxFragments=1, \
                  FragmentDelimiter=…, StartSel=' || chr(2) || ', StopSel=' || chr(3)) \
-             FROM (SELECT a.id, q.q, ts_rank(a.search, q.q) AS rank \
-                   FROM articles a, to_tsquery('simple', $1) AS q(q) \
+             FROM (SELECT a.id, q.q, ts_rank(a.search, q.q) AS rank, a.search @@ q.heads AS head \
+                   FROM articles a, \
+                     (SELECT to_tsquery('simple', $1), to_tsquery('simple', $4)) AS q(q, heads) \
                    WHERE a.search @@ q.q AND ($2 OR a.published) \
-                   ORDER BY rank DESC, a.id LIMIT $3) top \
-             JOIN articles a ON a.id = top.id ORDER BY top.rank DESC, a.id",
+                   ORDER BY head DESC, rank DESC, a.id LIMIT $3) top \
+             JOIN articles a ON a.id = top.id ORDER BY top.head DESC, top.rank DESC, a.id",
         )
-        .bind(ts_query(search.words, search.prefix))
+        .bind(ts_query(search.words, search.prefix, ""))
         .bind(search.drafts)
         .bind(search.limit)
+        .bind(ts_query(search.words, search.prefix, "AB"))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
@@ -190,13 +194,17 @@ mod tests {
     fn queries_quote_every_word_and_may_prefix_the_last() {
         let words = |ws: &[&str]| ws.iter().map(|w| w.to_string()).collect::<Vec<_>>();
         assert_eq!(
-            ts_query(&words(&["reset", "passw"]), true),
+            ts_query(&words(&["reset", "passw"]), true, ""),
             "'reset' & 'passw':*"
         );
         assert_eq!(
-            ts_query(&words(&["it's", "a\\b"]), false),
+            ts_query(&words(&["it's", "a\\b"]), false, ""),
             r"'it''s' & 'a\\b'"
         );
-        assert_eq!(ts_query(&[], true), "");
+        assert_eq!(
+            ts_query(&words(&["reset", "passw"]), true, "AB"),
+            "'reset':AB & 'passw':*AB"
+        );
+        assert_eq!(ts_query(&[], true, ""), "");
     }
 }

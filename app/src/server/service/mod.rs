@@ -10,7 +10,7 @@ use super::store::{Applied, AuditNote, NewChat, NewStaff, Store, StoreError};
 use crate::api::StaffOp;
 use crate::model::{ChatId, ChatSummary, Department, Me, Started, Status, StoredEvent, Visitor};
 use crate::protocol::HISTORY_PAGE;
-use crate::routing::{self, dispatch, Facts, Placement, StaffLoad, Waiting};
+use crate::routing::{self, dispatch, Facts, Placement, StaffLoad};
 use crate::rules::{self, Actor, Author, Command, Event, Phase, Refusal, Role, StaffId};
 use crate::ticket::{Closing, TicketStatus};
 use crate::validate::{self, FieldError};
@@ -506,7 +506,7 @@ impl Service {
                     return true;
                 }
                 let directory = self.directory();
-                let all = Self::loads(&directory, &[]);
+                let all = Self::loads(&directory, &HashMap::new());
                 match all.iter().find(|l| l.id == me.id) {
                     Some(mine) => routing::visible_to(chat.route, mine, &all),
                     None => false,

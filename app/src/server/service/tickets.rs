@@ -15,6 +15,7 @@ use crate::ticket::{
     TicketNumber, TicketStatus, TicketSummary, MAX_SUBJECT_CHARS,
 };
 use crate::validate::{self, FieldError};
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -203,7 +204,7 @@ impl Service {
             }
             None => Route::Everyone,
         };
-        let loads = Self::loads(&directory, &[]);
+        let loads = Self::loads(&directory, &HashMap::new());
         let anyone = loads
             .iter()
             .any(|l| l.available && routing::visible_to(route, l, &loads));

@@ -150,27 +150,61 @@ impl ArticleStore for SqliteStore {
         if search.words.is_empty() {
             return Ok(Vec::new());
         }
-        // Rank in the full-text index alone and keep the best `limit`; only then join their
-        // rows and cut snippets. highlight() and snippet() re-read and re-tokenise an article,
-        // so running them for every match (a plain query does, before sorting) and reading
-        // every match's row to check it is published took most of a search's time on a large
+        // Articles with every word in their title or keywords come first, best first; the
+        // bodies are searched only to fill up to `limit`. bm25 has to score every match before
+        // the best are known, and a common word (or a 3-letter prefix) matches tens of thousands
+        // of bodies but few titles, so this keeps most searches to the titles' matches.
+        let words = fts_query(search.words, search.prefix);
+        let mut hits = self
+            .ranked(
+                &format!("{{title keywords}} : ({words})"),
+                &words,
+                search,
+                &[],
+            )
+            .await?;
+        if (hits.len() as i64) < search.limit {
+            let found: Vec<i64> = hits.iter().map(|h| h.id).collect();
+            hits.extend(self.ranked(&words, &words, search, &found).await?);
+        }
+        Ok(hits)
+    }
+}
+
+impl SqliteStore {
+    /// The best matches of the FTS5 query `rank_by`, leaving out `skip`, up to the search's limit
+    /// in all; `words` (all columns) marks the matches in titles and snippets.
+    async fn ranked(
+        &self,
+        rank_by: &str,
+        words: &str,
+        search: &ArticleSearch<'_>,
+        skip: &[i64],
+    ) -> Result<Vec<ArticleHit>, StoreError> {
+        // Rank in the full-text index alone and keep the best; only then join their rows and
+        // cut snippets. highlight() and snippet() re-read and re-tokenise an article, so
+        // running them for every match (a plain query does, before sorting) and reading every
+        // match's row to check it is published took most of a search's time on a large
         // knowledge base. Drafts are left out through their index instead (migration 0007).
         let rows = sqlx::query(&format!(
             "WITH top AS ( \
                SELECT articles_fts.rowid AS id, {RANK} AS score FROM articles_fts \
                WHERE articles_fts MATCH ?1 AND (?2 OR articles_fts.rowid NOT IN \
                  (SELECT id FROM articles WHERE published = 0)) \
+                 AND articles_fts.rowid NOT IN (SELECT value FROM json_each(?4)) \
                ORDER BY score, id LIMIT ?3) \
              SELECT a.id, a.slug, a.published, \
              highlight(articles_fts, 0, char(2), char(3)) AS title, \
              snippet(articles_fts, 2, char(2), char(3), '…', 24) AS snippet \
              FROM top CROSS JOIN articles_fts ON articles_fts.rowid = top.id \
              JOIN articles a ON a.id = top.id \
-             WHERE articles_fts MATCH ?1 ORDER BY top.score, top.id"
+             WHERE articles_fts MATCH ?5 ORDER BY top.score, top.id"
         ))
-        .bind(fts_query(search.words, search.prefix))
+        .bind(rank_by)
         .bind(search.drafts)
-        .bind(search.limit)
+        .bind(search.limit - skip.len() as i64)
+        .bind(serde_json::to_string(skip)?)
+        .bind(words)
         .fetch_all(&self.read)
         .await?;
         rows.iter()
