@@ -139,6 +139,32 @@ pub mod suite {
         );
     }
 
+    /// Bodies only fill up the page, newest first: ranking every body that says a common word
+    /// is what made searches slow, and the newer of two texts is the more likely to be current.
+    pub async fn body_only_matches_come_newest_first(store: Arc<dyn Store>) {
+        let by = author(&store).await;
+        for title in ["Opening hours", "Delivery times", "Returns", "Invoices"] {
+            add(&store, by, input(title, "", "Nothing to see here.", true)).await;
+        }
+        add(
+            &store,
+            by,
+            input("Old notes", "", &"password ".repeat(9), true),
+        )
+        .await;
+        add(
+            &store,
+            by,
+            input("Password reset", "", "Open Settings.", true),
+        )
+        .await;
+        add(&store, by, input("New notes", "", "Your password.", true)).await;
+        assert_eq!(
+            titles(&search(&store, "password", false).await),
+            ["Password reset", "New notes", "Old notes"]
+        );
+    }
+
     pub async fn the_last_word_is_a_prefix(store: Arc<dyn Store>) {
         three(&store).await;
         assert_eq!(search(&store, "passw", false).await.len(), 3);
@@ -316,6 +342,7 @@ macro_rules! every_check {
         $run!(
             title_matches_rank_above_keywords_above_body,
             title_or_keyword_matches_come_before_body_only_ones,
+            body_only_matches_come_newest_first,
             the_last_word_is_a_prefix,
             matched_words_are_marked,
             drafts_are_found_only_when_asked,

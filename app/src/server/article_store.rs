@@ -39,7 +39,8 @@ pub trait ArticleStore: Send + Sync + 'static {
     async fn article_by_slug(&self, slug: &str) -> Result<Option<Article>, StoreError>;
     /// Every article, drafts included, most recently changed first.
     async fn articles(&self) -> Result<Vec<ArticleSummary>, StoreError>;
-    /// The best matches first: title matches above keyword matches above body matches.
+    /// Articles with every word in their title or keywords first, best first (title matches
+    /// above keyword matches); then those that say them only in the body, newest first.
     async fn search_articles(
         &self,
         search: &ArticleSearch<'_>,

@@ -154,18 +154,21 @@ impl ArticleStore for PgStore {
         }
         // Rank first and cut to the page; only the rows shown pay for their highlights. The
         // default weights {D, C, B, A} = {0.1, 0.2, 0.4, 1.0} are the 1 / 4 / 10 of SQLite's bm25.
-        // As on SQLite, articles with every word in the title (A) or keywords (B) come first.
+        // As on SQLite, articles with every word in the title (A) or keywords (B) come first,
+        // ranked; those that say them only in the body follow, newest first.
         let rows: Vec<(i64, String, bool, String, String)> = sqlx::query_as(
             "SELECT a.id, a.slug, a.published, \
              ts_headline('simple', a.title, top.q, 'HighlightAll=true, StartSel=' || chr(2) || ', StopSel=' || chr(3)), \
              ts_headline('simple', a.body, top.q, 'MaxWords=24, MinWords=12, MaxFragments=1, \
                  FragmentDelimiter=…, StartSel=' || chr(2) || ', StopSel=' || chr(3)) \
-             FROM (SELECT a.id, q.q, ts_rank(a.search, q.q) AS rank, a.search @@ q.heads AS head \
+             FROM (SELECT a.id, q.q, a.search @@ q.heads AS head, \
+                     CASE WHEN a.search @@ q.heads THEN ts_rank(a.search, q.q) END AS rank, \
+                     CASE WHEN a.search @@ q.heads THEN a.id ELSE -a.id END AS tie \
                    FROM articles a, \
                      (SELECT to_tsquery('simple', $1), to_tsquery('simple', $4)) AS q(q, heads) \
                    WHERE a.search @@ q.q AND ($2 OR a.published) \
-                   ORDER BY head DESC, rank DESC, a.id LIMIT $3) top \
-             JOIN articles a ON a.id = top.id ORDER BY top.head DESC, top.rank DESC, a.id",
+                   ORDER BY head DESC, rank DESC, tie LIMIT $3) top \
+             JOIN articles a ON a.id = top.id ORDER BY top.head DESC, top.rank DESC, top.tie",
         )
         .bind(ts_query(search.words, search.prefix, ""))
         .bind(search.drafts)
