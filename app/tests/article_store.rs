@@ -294,6 +294,18 @@ pub mod suite {
         assert!(search(&store, "router", true).await.is_empty());
         assert_eq!(search(&store, "green", false).await.len(), 1);
         assert_eq!(search(&store, "wifi", false).await.len(), 1);
+        // The new keyword is in the title-and-keyword index: it ranks above a newer article that
+        // says the word only in its text.
+        add(
+            &store,
+            by,
+            input("Cables", "", "Check the wifi cable.", true),
+        )
+        .await;
+        assert_eq!(
+            titles(&search(&store, "wifi", false).await),
+            ["Modem lights", "Cables"]
+        );
         assert_eq!(
             store
                 .article_by_slug("router-lights")
