@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod files;
+mod subs;
 pub mod ws;
 
 use app::server::postgres::PgStore;

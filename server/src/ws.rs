@@ -6,6 +6,7 @@
 //! an event. What a viewer may receive is decided per frame: staff-only events never go down a
 //! visitor's socket, and a chat's transcript only to those allowed to read it.
 
+use crate::subs::Subscriptions;
 use crate::AppState;
 use app::model::{ChatId, ChatSettings, ChatSummary, Me, StoredEvent};
 use app::protocol::{ClientFrame, ErrorCode, ServerFrame, CHAT_LIST_CHUNK};
@@ -26,7 +27,6 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::wrappers::BroadcastStream;
-use tokio_stream::StreamMap;
 
 /// Small read buffer: axum's default costs about 136 KB per idle socket (DESIGN.md §7).
 const READ_BUFFER: usize = 4 * 1024;
@@ -76,7 +76,7 @@ pub async fn upgrade(
                 viewer: None,
                 sink,
                 watches: HashMap::new(),
-                subs: StreamMap::new(),
+                subs: Subscriptions::default(),
                 staff_feed: None,
                 settings: None,
                 in_flight: FuturesOrdered::new(),
@@ -103,7 +103,7 @@ struct Conn {
     viewer: Option<Viewer>,
     sink: SplitSink<WebSocket, Message>,
     watches: HashMap<ChatId, Watch>,
-    subs: StreamMap<ChatId, BroadcastStream<Arc<Signal>>>,
+    subs: Subscriptions,
     staff_feed: Option<BroadcastStream<Arc<Signal>>>,
     /// The live chat settings, followed from `Hello` on.
     settings: Option<tokio::sync::watch::Receiver<ChatSettings>>,
@@ -285,7 +285,7 @@ impl Conn {
             }
             (_, ClientFrame::Unwatch { chat_id }) => {
                 self.watches.remove(&chat_id);
-                self.subs.remove(&chat_id);
+                self.subs.remove(chat_id);
                 Ok(())
             }
             (viewer, ClientFrame::Typing { chat_id, typing }) => {
@@ -411,14 +411,12 @@ impl Conn {
             }
         }
         // Subscribe first, then read: a change in between arrives twice and is dropped by seq.
-        self.subs.insert(
-            chat_id,
-            BroadcastStream::new(self.service.hub().subscribe(chat_id)),
-        );
+        self.subs
+            .insert(chat_id, self.service.hub().subscribe(chat_id));
         let chat = match self.service.chat(viewer, chat_id).await {
             Ok(chat) => chat,
             Err(e) => {
-                self.subs.remove(&chat_id);
+                self.subs.remove(chat_id);
                 return self.service_error(e, None).await;
             }
         };
