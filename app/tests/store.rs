@@ -8,7 +8,7 @@
 
 mod common;
 
-use app::model::{ChatSummary, Visitor};
+use app::model::{ChatId, ChatSummary, Visitor};
 use app::routing::Route;
 use app::rules::{self, Actor, Command, Event, StaffRef};
 use app::server::store::{AuditNote, Batched, NewChat, NewStaff, Store, StoreError};
@@ -748,6 +748,63 @@ pub mod suite {
         }
     }
 
+    pub async fn offering_chats_are_those_with_an_offer_out(store: Arc<dyn Store>) {
+        let alice = staff(&store, "Alice").await;
+        let bob = staff(&store, "Bob").await;
+        let as_alice = Actor::Staff(alice.clone());
+        let as_bob = Actor::Staff(bob.clone());
+        let quiet = chat(&store, "t1", "Quiet", NOW).await;
+        let invited = chat(&store, "t2", "Invited", NOW + 1).await;
+        let forwarded = chat(&store, "t3", "Forwarded", NOW + 2).await;
+        for id in [quiet.id, invited.id, forwarded.id] {
+            command(&store, id, &as_alice, Command::Accept, None)
+                .await
+                .unwrap();
+        }
+        let offering = || async {
+            let mut ids: Vec<_> = store
+                .offering_chats()
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|c| c.id)
+                .collect();
+            ids.sort_unstable();
+            ids
+        };
+        assert_eq!(offering().await, Vec::<ChatId>::new());
+
+        let invite = Command::Invite {
+            to: bob.clone(),
+            note: "help?".into(),
+            to_online: true,
+        };
+        command(&store, invited.id, &as_alice, invite, None)
+            .await
+            .unwrap();
+        let forward = Command::Forward {
+            to: bob.clone(),
+            note: "yours".into(),
+            to_available: true,
+        };
+        command(&store, forwarded.id, &as_alice, forward, None)
+            .await
+            .unwrap();
+        command(&store, quiet.id, &as_alice, send("still here"), Some("m-1"))
+            .await
+            .unwrap();
+        assert_eq!(offering().await, vec![invited.id, forwarded.id]);
+
+        // Answered: nothing left to lapse.
+        command(&store, invited.id, &as_bob, Command::DeclineInvite, None)
+            .await
+            .unwrap();
+        command(&store, forwarded.id, &as_bob, Command::DeclineForward, None)
+            .await
+            .unwrap();
+        assert_eq!(offering().await, Vec::<ChatId>::new());
+    }
+
     pub async fn open_chats_leave_out_ended_ones(store: Arc<dyn Store>) {
         let alice = staff(&store, "Alice").await;
         let as_alice = Actor::Staff(alice.clone());
@@ -896,6 +953,7 @@ macro_rules! every_check {
             concurrent_accepts_leave_one_owner,
             concurrent_takes_leave_one_owner,
             open_chats_leave_out_ended_ones,
+            offering_chats_are_those_with_an_offer_out,
             offers_are_recorded,
             the_queue_reads_waiting_chats_and_loads,
         );
@@ -938,6 +996,39 @@ mod sqlite {
         assert_eq!(
             store.department(id).await.unwrap().map(|d| d.name),
             Some("Sales".into())
+        );
+    }
+
+    /// Committed pages reach the database file without the writer's help: on its own it would
+    /// leave them in the WAL until 16,384 pages (64 MiB).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_wal_is_checkpointed_beside_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.db");
+        let store = SqliteStore::open(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        let size = || std::fs::metadata(&path).unwrap().len();
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let before = size();
+        let long = "x".repeat(4000);
+        for i in 0..100 {
+            store
+                .add_department(&format!("{i} {long}"), NOW)
+                .await
+                .unwrap();
+        }
+        let mut grown = size();
+        for _ in 0..100 {
+            if grown >= before + 100 * 4000 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            grown = size();
+        }
+        assert!(
+            grown >= before + 100 * 4000,
+            "the database file stayed at {grown} bytes (was {before})"
         );
     }
 }

@@ -121,6 +121,9 @@ pub trait Store:
     async fn chat(&self, id: ChatId) -> Result<Option<ChatSummary>, StoreError>;
     /// Chats that have not ended, oldest first.
     async fn open_chats(&self) -> Result<Vec<ChatSummary>, StoreError>;
+    /// Open chats with a forward offer or an invitation out, the only ones with something to
+    /// lapse: the lapse check runs every second, and reading every open chat stalled the node.
+    async fn offering_chats(&self) -> Result<Vec<ChatSummary>, StoreError>;
     /// Chats waiting for staff, oldest first: all the queue is built from, read without the rest
     /// of each chat, because dispatch runs after every change that may move the queue.
     async fn waiting_chats(&self) -> Result<Vec<Waiting>, StoreError>;

@@ -396,6 +396,18 @@ impl Store for PgStore {
         )
     }
 
+    async fn offering_chats(&self) -> Result<Vec<ChatSummary>, StoreError> {
+        rows::all(
+            sqlx::query_as::<_, ChatRow>(&format!(
+                "{CHAT_COLUMNS} WHERE c.phase <> 'Ended' \
+                 AND (c.state::jsonb -> 'forward' <> 'null' \
+                 OR jsonb_array_length(c.state::jsonb -> 'invitations') > 0)"
+            ))
+            .fetch_all(&self.pool)
+            .await?,
+        )
+    }
+
     async fn waiting_chats(&self) -> Result<Vec<Waiting>, StoreError> {
         rows::all(
             sqlx::query_as::<_, WaitingRow>(WAITING_COLUMNS)

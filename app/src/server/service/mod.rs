@@ -882,7 +882,7 @@ impl Service {
     pub async fn expire_offers(&self) -> Result<usize, ServiceError> {
         let now = now_ms();
         let mut lapsed = 0;
-        for chat in self.store.open_chats().await? {
+        for chat in self.store.offering_chats().await? {
             let due = chat
                 .state
                 .forward

@@ -1,6 +1,6 @@
 //! Group commit: many commands, over many chats, in one transaction of a fixed handful of
 //! statements. Each statement is a round trip to the connection's thread, so this takes the
-//! per-message cost from ~7 round trips to a share of 6. The rows travel as one JSON array
+//! per-message cost from ~7 round trips to a share of at most 7. The rows travel as one JSON array
 //! parameter (`json_each`), so each statement stays the same text, prepared once and cached.
 
 use super::credit_rating;
@@ -57,8 +57,9 @@ pub(super) async fn apply_batch_in(
 
     let mut out = Vec::with_capacity(batch.len());
     let mut new_rows = Vec::new();
-    // Chats to write back, with the time of their last command.
-    let mut changed: Vec<(ChatId, i64)> = Vec::new();
+    // Chats to write back, with the time of their last command and whether more than their
+    // sequence moved (most batches hold only messages, which leave the state as it was).
+    let mut changed: Vec<(ChatId, i64, bool)> = Vec::new();
     for b in batch {
         let Some(chat) = chats.get_mut(&b.chat) else {
             out.push(Err(StoreError::NotFound));
@@ -117,12 +118,19 @@ pub(super) async fn apply_batch_in(
         if !stored.is_empty() {
             chat.version += 1;
         }
-        if phase_name(&chat.state) != "Waiting" {
+        let mut state_changed = !decided
+            .iter()
+            .all(|e| matches!(e, Event::Message { .. } | Event::Attachment { .. }));
+        if phase_name(&chat.state) != "Waiting" && chat.offered_to.is_some() {
             chat.offered_to = None;
+            state_changed = true;
         }
-        match changed.iter_mut().find(|(id, _)| *id == b.chat) {
-            Some(entry) => entry.1 = b.now,
-            None => changed.push((b.chat, b.now)),
+        match changed.iter_mut().find(|(id, _, _)| *id == b.chat) {
+            Some(entry) => {
+                entry.1 = b.now;
+                entry.2 |= state_changed;
+            }
+            None => changed.push((b.chat, b.now, state_changed)),
         }
         out.push(Ok(Applied {
             events: stored,
@@ -141,10 +149,11 @@ pub(super) async fn apply_batch_in(
         .execute(&mut *tx)
         .await?;
     }
-    if !changed.is_empty() {
-        let updates = changed
+    let (full, light): (Vec<_>, Vec<_>) = changed.iter().partition(|(_, _, state)| *state);
+    if !full.is_empty() {
+        let updates = full
             .iter()
-            .map(|(id, at)| -> Result<serde_json::Value, StoreError> {
+            .map(|(id, at, _)| -> Result<serde_json::Value, StoreError> {
                 let c = &chats[id];
                 Ok(json!([
                     c.id,
@@ -161,6 +170,20 @@ pub(super) async fn apply_batch_in(
             "UPDATE chats SET state = j.value ->> 1, phase = j.value ->> 2, \
              last_seq = j.value ->> 3, version = j.value ->> 4, offered_to = j.value ->> 5, \
              updated_at = j.value ->> 6 FROM json_each(?) j WHERE chats.id = j.value ->> 0",
+        )
+        .bind(serde_json::Value::Array(updates).to_string())
+        .execute(&mut *tx)
+        .await?;
+    }
+    // Messages only: the state stays as stored, so it is neither serialised nor rewritten.
+    if !light.is_empty() {
+        let updates: Vec<_> = light
+            .iter()
+            .map(|(id, at, _)| json!([id, chats[id].last_seq, chats[id].version, at]))
+            .collect();
+        sqlx::query(
+            "UPDATE chats SET last_seq = j.value ->> 1, version = j.value ->> 2, \
+             updated_at = j.value ->> 3 FROM json_each(?) j WHERE chats.id = j.value ->> 0",
         )
         .bind(serde_json::Value::Array(updates).to_string())
         .execute(&mut *tx)
