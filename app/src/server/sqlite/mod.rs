@@ -72,17 +72,11 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        // The writer keeps the pages it touches again and again (chat rows, index leaves) in
-        // memory. It checkpoints only as a backstop, far past the default of 1,000 pages:
+        // The writer checkpoints only as a backstop, far past the default of 1,000 pages:
         // checkpoints run on a connection of their own.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(
-                options
-                    .clone()
-                    .pragma("cache_size", "-65536")
-                    .pragma("wal_autocheckpoint", "16384"),
-            )
+            .connect_with(options.clone().pragma("wal_autocheckpoint", "16384"))
             .await?;
         MIGRATOR
             .run(&write)
