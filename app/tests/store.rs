@@ -774,34 +774,39 @@ pub mod suite {
         };
         assert_eq!(offering().await, Vec::<ChatId>::new());
 
-        let invite = Command::Invite {
-            to: bob.clone(),
-            note: "help?".into(),
-            to_online: true,
-        };
-        command(&store, invited.id, &as_alice, invite, None)
-            .await
-            .unwrap();
-        let forward = Command::Forward {
-            to: bob.clone(),
-            note: "yours".into(),
-            to_available: true,
-        };
-        command(&store, forwarded.id, &as_alice, forward, None)
-            .await
-            .unwrap();
+        let offers = [
+            (
+                invited.id,
+                Command::Invite {
+                    to: bob.clone(),
+                    note: "help?".into(),
+                    to_online: true,
+                },
+            ),
+            (
+                forwarded.id,
+                Command::Forward {
+                    to: bob.clone(),
+                    note: "yours".into(),
+                    to_available: true,
+                },
+            ),
+        ];
+        for (id, offer) in offers {
+            command(&store, id, &as_alice, offer, None).await.unwrap();
+        }
         command(&store, quiet.id, &as_alice, send("still here"), Some("m-1"))
             .await
             .unwrap();
         assert_eq!(offering().await, vec![invited.id, forwarded.id]);
 
         // Answered: nothing left to lapse.
-        command(&store, invited.id, &as_bob, Command::DeclineInvite, None)
-            .await
-            .unwrap();
-        command(&store, forwarded.id, &as_bob, Command::DeclineForward, None)
-            .await
-            .unwrap();
+        for (id, answer) in [
+            (invited.id, Command::DeclineInvite),
+            (forwarded.id, Command::DeclineForward),
+        ] {
+            command(&store, id, &as_bob, answer, None).await.unwrap();
+        }
         assert_eq!(offering().await, Vec::<ChatId>::new());
     }
 
