@@ -9,6 +9,7 @@ pub mod file_store;
 pub mod hub;
 pub mod mail;
 pub mod markdown;
+pub mod marks;
 pub mod postgres;
 pub mod rows;
 pub mod service;

@@ -3,7 +3,7 @@
 
 use super::file_store::StoredFile;
 use super::store::StoreError;
-use crate::article::{Article, ArticleSummary, Piece};
+use crate::article::{Article, ArticleSummary};
 use crate::model::{
     AuditEntry, ChatSettings, ChatSummary, Department, DriveFile, DriveFolder, Me, StaffEntry,
     StoredEvent, Visitor,
@@ -597,29 +597,6 @@ pub fn first_free_slug(slug: &str, taken: &[String]) -> String {
     format!("{slug}-{n}")
 }
 
-/// Where search results open and close a matched word. Control characters, which the service
-/// keeps out of stored text, so they cannot be forged by an article.
-pub const MARK_START: char = '\u{2}';
-pub const MARK_END: char = '\u{3}';
-
-/// Splits text marked with [`MARK_START`] / [`MARK_END`] into plain and matched runs.
-pub fn pieces(marked: &str) -> Vec<Piece> {
-    let mut out = Vec::new();
-    let mut hit = false;
-    for (i, part) in marked.split([MARK_START, MARK_END]).enumerate() {
-        if i > 0 {
-            hit = !hit;
-        }
-        if !part.is_empty() {
-            out.push(Piece {
-                text: part.to_string(),
-                hit,
-            });
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -627,20 +604,5 @@ mod tests {
     #[test]
     fn like_patterns_take_wildcards_literally() {
         assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
-    }
-
-    #[test]
-    fn marked_text_becomes_pieces() {
-        let p = pieces("Reset your \u{2}pass\u{3}word \u{2}now\u{3}");
-        let got: Vec<(&str, bool)> = p.iter().map(|p| (p.text.as_str(), p.hit)).collect();
-        assert_eq!(
-            got,
-            [
-                ("Reset your ", false),
-                ("pass", true),
-                ("word ", false),
-                ("now", true)
-            ]
-        );
     }
 }

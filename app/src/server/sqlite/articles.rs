@@ -5,12 +5,11 @@ use super::SqliteStore;
 use crate::article::{Article, ArticleHit, ArticleInput, ArticleSummary};
 use crate::rules::{Millis, StaffId};
 use crate::server::article_store::{ArticleSearch, ArticleStore};
-use crate::server::rows::{
-    first_free_slug, pieces, ArticleRow, ArticleSummaryRow, ARTICLE_COLUMNS,
-};
+use crate::server::marks::{Terms, SNIPPET_WORDS};
+use crate::server::rows::{first_free_slug, ArticleRow, ArticleSummaryRow, ARTICLE_COLUMNS};
 use crate::server::store::StoreError;
 use async_trait::async_trait;
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 
 /// Title above keywords, in `article_heads`' column order.
 const RANK: &str = "bm25(article_heads, 10.0, 4.0)";
@@ -196,37 +195,32 @@ impl ArticleStore for SqliteStore {
             .await?;
             ids.extend(more);
         }
-        self.hits(&ids, &words).await
+        self.hits(&ids, &Terms::new(search.words, search.prefix)).await
     }
 }
 
 impl SqliteStore {
-    /// The articles `ids`, in that order, with `words` marked in their titles and snippets.
-    /// highlight() and snippet() re-read and re-tokenise an article, so only the page pays.
-    async fn hits(&self, ids: &[i64], words: &str) -> Result<Vec<ArticleHit>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT a.id, a.slug, a.published, \
-             highlight(articles_fts, 0, char(2), char(3)) AS title, \
-             snippet(articles_fts, 2, char(2), char(3), '…', 24) AS snippet \
-             FROM json_each(?1) AS page CROSS JOIN articles_fts ON articles_fts.rowid = page.value \
-             JOIN articles a ON a.id = page.value \
-             WHERE articles_fts MATCH ?2 ORDER BY page.key",
+    /// The articles `ids`, in that order, with the search's words marked in their titles and
+    /// snippets (in Rust: FTS5's own would re-run the MATCH for each row).
+    async fn hits(&self, ids: &[i64], terms: &Terms) -> Result<Vec<ArticleHit>, StoreError> {
+        let rows: Vec<(i64, String, bool, String, String)> = sqlx::query_as(
+            "SELECT a.id, a.slug, a.published, a.title, a.body \
+             FROM json_each(?1) AS page CROSS JOIN articles a ON a.id = page.value \
+             ORDER BY page.key",
         )
         .bind(serde_json::to_string(ids)?)
-        .bind(words)
         .fetch_all(&self.read)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ArticleHit {
-                    id: r.try_get("id")?,
-                    slug: r.try_get("slug")?,
-                    published: r.try_get("published")?,
-                    title: pieces(r.try_get("title")?),
-                    snippet: pieces(r.try_get("snippet")?),
-                })
+        Ok(rows
+            .into_iter()
+            .map(|(id, slug, published, title, body)| ArticleHit {
+                id,
+                slug,
+                published,
+                title: terms.title(&title),
+                snippet: terms.snippet(&body, SNIPPET_WORDS),
             })
-            .collect()
+            .collect())
     }
 }
 
