@@ -71,12 +71,17 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // Statement journals (a multi-row UPDATE in a transaction keeps one) stay in memory:
+            // in a file they were one pwrite per changed page, 8 % of the writer's time.
+            .pragma("temp_store", "memory");
         // The writer checkpoints only as a backstop, far past the default of 1,000 pages:
-        // checkpoints run on a connection of their own.
+        // checkpoints run on a connection of their own. The WAL starts over only after a
+        // checkpoint that copied all of it, which under steady writes is the writer's own, so
+        // the backstop sets how often a commit waits for one (about every 20 s at 5,000 msg/s).
         let write = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.clone().pragma("wal_autocheckpoint", "16384"))
+            .connect_with(options.clone().pragma("wal_autocheckpoint", "65536"))
             .await?;
         MIGRATOR
             .run(&write)
