@@ -1005,7 +1005,7 @@ mod sqlite {
     }
 
     /// Committed pages reach the database file without the writer's help: on its own it would
-    /// leave them in the WAL until 16,384 pages (64 MiB).
+    /// leave them in the WAL until 65,536 pages (256 MiB).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_wal_is_checkpointed_beside_the_writer() {
         let dir = tempfile::tempdir().unwrap();

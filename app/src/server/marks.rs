@@ -61,11 +61,10 @@ impl Terms {
         let start = if n <= len {
             0
         } else {
-            self.best_window(&hits, len)
-                .map_or(0, |(first, last)| {
-                    let slack = len - (last - first + 1);
-                    first.saturating_sub(slack / 2).min(n - len)
-                })
+            self.best_window(&hits, len).map_or(0, |(first, last)| {
+                let slack = len - (last - first + 1);
+                first.saturating_sub(slack / 2).min(n - len)
+            })
         };
         let end = (start + len).min(n);
         let inside = hits
@@ -73,8 +72,16 @@ impl Terms {
             .filter(|(i, _)| (start..end).contains(i))
             .map(|(i, _)| toks[*i].clone());
         // A body shown from its start or to its end keeps what is around its first or last word.
-        let from = if start == 0 { text.len() - text.trim_start().len() } else { toks[start].start };
-        let to = if end == n { text.trim_end().len() } else { toks[end - 1].end };
+        let from = if start == 0 {
+            text.len() - text.trim_start().len()
+        } else {
+            toks[start].start
+        };
+        let to = if end == n {
+            text.trim_end().len()
+        } else {
+            toks[end - 1].end
+        };
         marked(text, from..to, inside, start > 0, end < n)
     }
 
@@ -211,7 +218,10 @@ mod tests {
             shown(&terms(&["passw"], false).title("Password")),
             "Password"
         );
-        assert_eq!(shown(&terms(&["cafe"], false).title("Un CAFÉ!")), "Un [CAFÉ]!");
+        assert_eq!(
+            shown(&terms(&["cafe"], false).title("Un CAFÉ!")),
+            "Un [CAFÉ]!"
+        );
     }
 
     #[test]
@@ -247,7 +257,10 @@ mod tests {
         let long = vec!["word"; 30].join(" ");
         let got = shown(&t.snippet(&long, 24));
         assert_eq!(got, format!("{}…", vec!["word"; 24].join(" ")));
-        assert_eq!(shown(&t.snippet("My printer jams.", 24)), "My [printer] jams.");
+        assert_eq!(
+            shown(&t.snippet("My printer jams.", 24)),
+            "My [printer] jams."
+        );
         assert!(t.snippet("", 24).is_empty());
         assert!(t.snippet("--- ***", 24).is_empty());
     }

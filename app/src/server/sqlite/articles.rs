@@ -195,7 +195,8 @@ impl ArticleStore for SqliteStore {
             .await?;
             ids.extend(more);
         }
-        self.hits(&ids, &Terms::new(search.words, search.prefix)).await
+        self.hits(&ids, &Terms::new(search.words, search.prefix))
+            .await
     }
 }
 
