@@ -61,7 +61,7 @@ impl Terms {
         let start = if n <= len {
             0
         } else {
-            self.best_window(&hits, len).map_or(0, |(first, last)| {
+            Self::best_window(&hits, len).map_or(0, |(first, last)| {
                 let slack = len - (last - first + 1);
                 first.saturating_sub(slack / 2).min(n - len)
             })
@@ -87,18 +87,15 @@ impl Terms {
 
     /// The first and last match of the window of `len` words, starting at a match, that holds
     /// the most different words, then the most matches; the earliest of equals.
-    fn best_window(&self, hits: &[(usize, usize)], len: usize) -> Option<(usize, usize)> {
-        let mut best: Option<((usize, usize), (usize, usize))> = None;
+    fn best_window(hits: &[(usize, usize)], len: usize) -> Option<(usize, usize)> {
+        let mut best: Option<((u32, usize), (usize, usize))> = None;
         for (k, &(first, _)) in hits.iter().enumerate() {
-            let within: Vec<_> = hits[k..]
-                .iter()
-                .take_while(|(i, _)| *i < first + len)
-                .collect();
-            let mut words: Vec<usize> = within.iter().map(|(_, w)| *w).collect();
-            words.sort_unstable();
-            words.dedup();
-            let score = (words.len(), within.len());
-            let last = within.last().map_or(first, |(i, _)| *i);
+            let within = hits[k..].iter().take_while(|(i, _)| *i < first + len);
+            // A search has at most 12 words (`search_words`): one bit each.
+            let (words, count, last) = within.fold((0u64, 0, first), |(words, n, _), &(i, w)| {
+                (words | 1 << w.min(63), n + 1, i)
+            });
+            let score = (words.count_ones(), count);
             if best.is_none_or(|(s, _)| score > s) {
                 best = Some((score, (first, last)));
             }

@@ -2,8 +2,9 @@
 //! derived generically over the database, so each backend keeps only its SQL.
 
 use super::file_store::StoredFile;
+use super::marks::{Terms, SNIPPET_WORDS};
 use super::store::StoreError;
-use crate::article::{Article, ArticleSummary};
+use crate::article::{Article, ArticleHit, ArticleSummary};
 use crate::model::{
     AuditEntry, ChatSettings, ChatSummary, Department, DriveFile, DriveFolder, Me, StaffEntry,
     StoredEvent, Visitor,
@@ -367,6 +368,29 @@ impl From<OutboxRow> for super::ticket_store::OutboxItem {
             to_name: r.to_name,
             to_email: r.to_email,
             attempts: r.attempts.max(0) as u32,
+        }
+    }
+}
+
+/// A search result as read, before its words are marked.
+#[derive(FromRow)]
+pub struct HitRow {
+    id: i64,
+    slug: String,
+    published: bool,
+    title: String,
+    body: String,
+}
+
+impl HitRow {
+    /// The result with `terms` marked in its title and a snippet cut from its body.
+    pub fn marked(self, terms: &Terms) -> ArticleHit {
+        ArticleHit {
+            title: terms.title(&self.title),
+            snippet: terms.snippet(&self.body, SNIPPET_WORDS),
+            id: self.id,
+            slug: self.slug,
+            published: self.published,
         }
     }
 }

@@ -4,8 +4,10 @@ use super::PgStore;
 use crate::article::{Article, ArticleHit, ArticleInput, ArticleSummary};
 use crate::rules::{Millis, StaffId};
 use crate::server::article_store::{ArticleSearch, ArticleStore};
-use crate::server::marks::{Terms, SNIPPET_WORDS};
-use crate::server::rows::{first_free_slug, ArticleRow, ArticleSummaryRow, ARTICLE_COLUMNS};
+use crate::server::marks::Terms;
+use crate::server::rows::{
+    first_free_slug, ArticleRow, ArticleSummaryRow, HitRow, ARTICLE_COLUMNS,
+};
 use crate::server::store::StoreError;
 use async_trait::async_trait;
 use sqlx::PgConnection;
@@ -155,7 +157,7 @@ impl ArticleStore for PgStore {
         // default weights {D, C, B, A} = {0.1, 0.2, 0.4, 1.0} are the 1 / 4 / 10 of SQLite's bm25.
         // As on SQLite, articles with every word in the title (A) or keywords (B) come first,
         // ranked; those that say them only in the body follow, newest first.
-        let rows: Vec<(i64, String, bool, String, String)> = sqlx::query_as(
+        let rows: Vec<HitRow> = sqlx::query_as(
             "SELECT a.id, a.slug, a.published, a.title, a.body \
              FROM (SELECT a.id, q.q, a.search @@ q.heads AS head, \
                      CASE WHEN a.search @@ q.heads THEN ts_rank(a.search, q.q) END AS rank, \
@@ -173,16 +175,7 @@ impl ArticleStore for PgStore {
         .fetch_all(&self.pool)
         .await?;
         let terms = Terms::new(search.words, search.prefix);
-        Ok(rows
-            .into_iter()
-            .map(|(id, slug, published, title, body)| ArticleHit {
-                id,
-                slug,
-                published,
-                title: terms.title(&title),
-                snippet: terms.snippet(&body, SNIPPET_WORDS),
-            })
-            .collect())
+        Ok(rows.into_iter().map(|r| r.marked(&terms)).collect())
     }
 }
 

@@ -5,8 +5,10 @@ use super::SqliteStore;
 use crate::article::{Article, ArticleHit, ArticleInput, ArticleSummary};
 use crate::rules::{Millis, StaffId};
 use crate::server::article_store::{ArticleSearch, ArticleStore};
-use crate::server::marks::{Terms, SNIPPET_WORDS};
-use crate::server::rows::{first_free_slug, ArticleRow, ArticleSummaryRow, ARTICLE_COLUMNS};
+use crate::server::marks::Terms;
+use crate::server::rows::{
+    first_free_slug, ArticleRow, ArticleSummaryRow, HitRow, ARTICLE_COLUMNS,
+};
 use crate::server::store::StoreError;
 use async_trait::async_trait;
 use sqlx::SqliteConnection;
@@ -204,7 +206,7 @@ impl SqliteStore {
     /// The articles `ids`, in that order, with the search's words marked in their titles and
     /// snippets (in Rust: FTS5's own would re-run the MATCH for each row).
     async fn hits(&self, ids: &[i64], terms: &Terms) -> Result<Vec<ArticleHit>, StoreError> {
-        let rows: Vec<(i64, String, bool, String, String)> = sqlx::query_as(
+        let rows: Vec<HitRow> = sqlx::query_as(
             "SELECT a.id, a.slug, a.published, a.title, a.body \
              FROM json_each(?1) AS page CROSS JOIN articles a ON a.id = page.value \
              ORDER BY page.key",
@@ -212,16 +214,7 @@ impl SqliteStore {
         .bind(serde_json::to_string(ids)?)
         .fetch_all(&self.read)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, slug, published, title, body)| ArticleHit {
-                id,
-                slug,
-                published,
-                title: terms.title(&title),
-                snippet: terms.snippet(&body, SNIPPET_WORDS),
-            })
-            .collect())
+        Ok(rows.into_iter().map(|r| r.marked(terms)).collect())
     }
 }
 
