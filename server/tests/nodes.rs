@@ -432,22 +432,27 @@ async fn the_outbox_sends_each_email_once_with_two_nodes() {
     }
     da.await.unwrap();
     db.await.unwrap();
-    let outbox = t.dir.path().join("outbox");
-    eventually("every email written", WAIT, || async {
-        (std::fs::read_dir(&outbox).map_or(0, |d| d.count()) >= ids.len()).then_some(())
+    // A delivery writes the file before it records the outcome, so wait for the records.
+    let url = postgres_config_for(t.dir.path()).await.database_url;
+    let outbox_rows = || async {
+        let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+        sqlx::query_as::<_, (String, i64)>("SELECT status, attempts FROM outbox ORDER BY id")
+            .fetch_all(&mut db)
+            .await
+            .unwrap()
+    };
+    eventually("every email recorded", WAIT, || async {
+        let rows = outbox_rows().await;
+        (rows.len() == ids.len() && rows.iter().all(|(status, _)| status != "queued"))
+            .then_some(())
     })
     .await;
     // Give a second delivery every chance to happen, then count.
     t.a.service.deliver_mail().await.unwrap();
     t.b.service.deliver_mail().await.unwrap();
+    let outbox = t.dir.path().join("outbox");
     assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), ids.len());
-    let url = postgres_config_for(t.dir.path()).await.database_url;
-    let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
-    let attempts: Vec<(String, i64)> =
-        sqlx::query_as("SELECT status, attempts FROM outbox ORDER BY id")
-            .fetch_all(&mut db)
-            .await
-            .unwrap();
+    let attempts = outbox_rows().await;
     assert_eq!(attempts, vec![("written".to_string(), 1); ids.len()]);
     t.a.stop().await;
     t.b.stop().await;
