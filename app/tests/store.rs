@@ -590,6 +590,77 @@ pub mod suite {
         );
     }
 
+    /// Every stored event raises the sequence and every change the version by one, alone or in
+    /// a batch, messages and operations mixed in any order; the stored chat always says so.
+    pub async fn counters_rise_alike_alone_and_in_batches(store: Arc<dyn Store>) {
+        let alice = staff(&store, "Alice").await;
+        let as_alice = Actor::Staff(alice.clone());
+        let c = chat(&store, "t", "Hello?", NOW).await;
+        let accepted = command(&store, c.id, &as_alice, Command::Accept, None)
+            .await
+            .unwrap();
+        let mut last = accepted.chat;
+        let ask = Command::AskRating {
+            style: rules::RatingStyle::Star,
+        };
+        let steps: [&[(Actor, Command)]; 4] = [
+            &[(Actor::Visitor, send("a")), (as_alice.clone(), send("b"))],
+            &[(as_alice.clone(), send("c"))],
+            &[
+                (Actor::Visitor, send("d")),
+                (as_alice.clone(), ask),
+                (Actor::Visitor, send("e")),
+            ],
+            &[(as_alice.clone(), send("f"))],
+        ];
+        for (step, items) in steps.iter().enumerate() {
+            let decides: Vec<_> = items
+                .iter()
+                .map(|(actor, cmd)| {
+                    move |state: &rules::ChatState| rules::decide(state, actor, cmd, NOW)
+                })
+                .collect();
+            let outcomes = if items.len() == 1 {
+                vec![store.apply(c.id, NOW, None, None, &decides[0]).await]
+            } else {
+                let batch: Vec<Batched> = decides
+                    .iter()
+                    .map(|decide| Batched {
+                        chat: c.id,
+                        now: NOW,
+                        client_id: None,
+                        decide,
+                    })
+                    .collect();
+                store.apply_batch(&batch).await
+            };
+            for outcome in outcomes {
+                let applied = outcome.unwrap_or_else(|e| panic!("step {step}: {e}"));
+                let seqs = seqs(&applied.events);
+                let expected: Vec<i64> =
+                    (1..=seqs.len() as i64).map(|n| last.last_seq + n).collect();
+                assert_eq!(seqs, expected, "step {step}: the next sequence numbers");
+                assert_eq!(applied.chat.version, last.version + 1, "step {step}");
+                last = applied.chat;
+            }
+            let stored = store.chat(c.id).await.unwrap().unwrap();
+            assert_eq!(
+                stored, last,
+                "step {step}: the stored chat is the last returned"
+            );
+        }
+        let all = store.events_after(c.id, 0, true).await.unwrap();
+        assert_eq!(all.last().map(|e| e.seq), Some(last.last_seq));
+        assert_eq!(bodies(&all), ["Hello?", "a", "b", "c", "d", "e", "f"]);
+        assert_eq!(
+            last.state.rating,
+            rules::Rating::Asked {
+                style: rules::RatingStyle::Star
+            },
+            "the operation in a batch is kept"
+        );
+    }
+
     pub async fn actor_only_events_change_state_but_are_not_stored(store: Arc<dyn Store>) {
         let alice = staff(&store, "Alice").await;
         let bob = staff(&store, "Bob").await;
@@ -954,6 +1025,7 @@ macro_rules! every_check {
             chats_and_audiences,
             apply_stores_and_refuses,
             a_batch_applies_like_one_command_after_another,
+            counters_rise_alike_alone_and_in_batches,
             actor_only_events_change_state_but_are_not_stored,
             concurrent_accepts_leave_one_owner,
             concurrent_takes_leave_one_owner,

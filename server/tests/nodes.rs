@@ -443,8 +443,7 @@ async fn the_outbox_sends_each_email_once_with_two_nodes() {
     };
     eventually("every email recorded", WAIT, || async {
         let rows = outbox_rows().await;
-        (rows.len() == ids.len() && rows.iter().all(|(status, _)| status != "queued"))
-            .then_some(())
+        (rows.len() == ids.len() && rows.iter().all(|(status, _)| status != "queued")).then_some(())
     })
     .await;
     // Give a second delivery every chance to happen, then count.

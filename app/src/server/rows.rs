@@ -14,11 +14,26 @@ use crate::rules::{Audience, ChatState, Millis, Phase, RatingStyle, StaffRef};
 use crate::ticket::{HistoryEntry, MailItem, MailState, Requester, TicketStatus, TicketSummary};
 use sqlx::FromRow;
 
-/// Columns every chat query selects (`c` = chats, `d` = its department).
-pub const CHAT_COLUMNS: &str = "SELECT c.id, c.visitor_name, c.visitor_email, c.question, \
-     c.department_id, d.name AS department_name, c.page_url, c.state, c.last_seq, c.version, \
-     c.created_at, c.route, c.offered_to, \
-     (SELECT t.id FROM tickets t WHERE t.chat_id = c.id) AS ticket_number FROM chats c LEFT JOIN departments d ON d.id = c.department_id";
+/// Columns every chat query selects (`c` = chats, `d` = its department), given how the backend
+/// reads a chat's last sequence number and version (SQL expressions over `c`).
+macro_rules! chat_columns {
+    ($last_seq:expr, $version:expr) => {
+        concat!(
+            "SELECT c.id, c.visitor_name, c.visitor_email, c.question, c.department_id, \
+             d.name AS department_name, c.page_url, c.state, ",
+            $last_seq,
+            " AS last_seq, ",
+            $version,
+            " AS version, c.created_at, c.route, c.offered_to, \
+             (SELECT t.id FROM tickets t WHERE t.chat_id = c.id) AS ticket_number \
+             FROM chats c LEFT JOIN departments d ON d.id = c.department_id"
+        )
+    };
+}
+pub(super) use chat_columns;
+
+/// The chat columns where both counters are stored as they are (PostgreSQL).
+pub const CHAT_COLUMNS: &str = chat_columns!("c.last_seq", "c.version");
 
 pub const TICKET_COLUMNS: &str = "SELECT t.id, t.chat_id, t.subject, t.status, t.requester_name, \
      t.requester_email, t.department_id, d.name AS department_name, t.assignee_id, \

@@ -3,10 +3,10 @@
 //! per-message cost from ~7 round trips to a share of at most 7. The rows travel as one JSON array
 //! parameter (`json_each`), so each statement stays the same text, prepared once and cached.
 
-use super::credit_rating;
+use super::{credit_rating, CHAT_COLUMNS};
 use crate::model::{ChatId, ChatSummary, StoredEvent};
 use crate::rules::{self, Audience, Event};
-use crate::server::rows::{audience_name, phase_name, ChatRow, CHAT_COLUMNS};
+use crate::server::rows::{audience_name, phase_name, ChatRow};
 use crate::server::store::{Applied, Batched, StoreError};
 use serde_json::json;
 use sqlx::{Row, SqliteConnection};
@@ -57,9 +57,9 @@ pub(super) async fn apply_batch_in(
 
     let mut out = Vec::with_capacity(batch.len());
     let mut new_rows = Vec::new();
-    // Chats to write back, with the time of their last command and whether more than their
-    // sequence moved (most batches hold only messages, which leave the state as it was).
-    let mut changed: Vec<(ChatId, i64, bool)> = Vec::new();
+    // Chats to write back, with the time of their last command. Most batches hold only
+    // messages, which leave the chat's row as it was (see `last_seq!`).
+    let mut changed: Vec<(ChatId, i64)> = Vec::new();
     for b in batch {
         let Some(chat) = chats.get_mut(&b.chat) else {
             out.push(Err(StoreError::NotFound));
@@ -118,19 +118,21 @@ pub(super) async fn apply_batch_in(
         if !stored.is_empty() {
             chat.version += 1;
         }
-        let mut state_changed = !decided
-            .iter()
-            .all(|e| matches!(e, Event::Message { .. } | Event::Attachment { .. }));
+        // A lone message raises the sequence and the version by one each, which the chat's
+        // newest event already tells; anything else is written to the chat's row.
+        let mut row_changed = stored.len() > 1
+            || !decided
+                .iter()
+                .all(|e| matches!(e, Event::Message { .. } | Event::Attachment { .. }));
         if phase_name(&chat.state) != "Waiting" && chat.offered_to.is_some() {
             chat.offered_to = None;
-            state_changed = true;
+            row_changed = true;
         }
-        match changed.iter_mut().find(|(id, _, _)| *id == b.chat) {
-            Some(entry) => {
-                entry.1 = b.now;
-                entry.2 |= state_changed;
+        if row_changed {
+            match changed.iter_mut().find(|(id, _)| *id == b.chat) {
+                Some(entry) => entry.1 = b.now,
+                None => changed.push((b.chat, b.now)),
             }
-            None => changed.push((b.chat, b.now, state_changed)),
         }
         out.push(Ok(Applied {
             events: stored,
@@ -149,11 +151,10 @@ pub(super) async fn apply_batch_in(
         .execute(&mut *tx)
         .await?;
     }
-    let (full, light): (Vec<_>, Vec<_>) = changed.iter().partition(|(_, _, state)| *state);
-    if !full.is_empty() {
-        let updates = full
+    if !changed.is_empty() {
+        let updates = changed
             .iter()
-            .map(|(id, at, _)| -> Result<serde_json::Value, StoreError> {
+            .map(|(id, at)| -> Result<serde_json::Value, StoreError> {
                 let c = &chats[id];
                 Ok(json!([
                     c.id,
@@ -170,20 +171,6 @@ pub(super) async fn apply_batch_in(
             "UPDATE chats SET state = j.value ->> 1, phase = j.value ->> 2, \
              last_seq = j.value ->> 3, version = j.value ->> 4, offered_to = j.value ->> 5, \
              updated_at = j.value ->> 6 FROM json_each(?) j WHERE chats.id = j.value ->> 0",
-        )
-        .bind(serde_json::Value::Array(updates).to_string())
-        .execute(&mut *tx)
-        .await?;
-    }
-    // Messages only: the state stays as stored, so it is neither serialised nor rewritten.
-    if !light.is_empty() {
-        let updates: Vec<_> = light
-            .iter()
-            .map(|(id, at, _)| json!([id, chats[id].last_seq, chats[id].version, at]))
-            .collect();
-        sqlx::query(
-            "UPDATE chats SET last_seq = j.value ->> 1, version = j.value ->> 2, \
-             updated_at = j.value ->> 3 FROM json_each(?) j WHERE chats.id = j.value ->> 0",
         )
         .bind(serde_json::Value::Array(updates).to_string())
         .execute(&mut *tx)
