@@ -187,19 +187,24 @@ impl Ledger {
         let mut ack = Vec::with_capacity((ids.end - ids.start) as usize);
         let (mut delivered, mut duplicated, mut lost, mut acked, mut echo_missing) =
             (0u64, 0u64, 0u64, 0u64, 0u64);
+        let first_sent = self.sent_at[ids.start as usize].load(Relaxed);
+        let mut seconds: Vec<Second> = Vec::new();
         for id in ids.clone() {
             let i = id as usize;
-            match self.hits[i].load(Relaxed) {
-                0 => lost += 1,
-                1 => {
-                    delivered += 1;
-                    lat.push(self.lat_us[i].load(Relaxed));
+            let hits = self.hits[i].load(Relaxed);
+            if hits == 0 {
+                lost += 1;
+            } else {
+                delivered += 1;
+                duplicated += u64::from(hits > 1);
+                let us = self.lat_us[i].load(Relaxed);
+                lat.push(us);
+                let s =
+                    (self.sent_at[i].load(Relaxed).saturating_sub(first_sent) / 1_000_000) as usize;
+                if seconds.len() <= s {
+                    seconds.resize(s + 1, Second::default());
                 }
-                _ => {
-                    delivered += 1;
-                    duplicated += 1;
-                    lat.push(self.lat_us[i].load(Relaxed));
-                }
+                seconds[s].add(us);
             }
             if self.acks[i].load(Relaxed) > 0 {
                 acked += 1;
@@ -230,7 +235,26 @@ impl Ledger {
             mean_ms: (mean / 10.0).round() / 100.0,
             ack_p50_ms: ms(quantile(&ack, 0.5)),
             ack_p99_ms: ms(quantile(&ack, 0.99)),
+            seconds,
         }
+    }
+}
+
+/// The messages sent in one second of a run: whether a tail comes in bursts (and how often)
+/// or is spread over the run.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Second {
+    pub delivered: u64,
+    /// Delivered after more than 10 ms.
+    pub over_10ms: u64,
+    pub max_ms: f64,
+}
+
+impl Second {
+    fn add(&mut self, us: u32) {
+        self.delivered += 1;
+        self.over_10ms += u64::from(us > 10_000);
+        self.max_ms = self.max_ms.max(ms(us));
     }
 }
 
@@ -254,6 +278,8 @@ pub struct Summary {
     pub mean_ms: f64,
     pub ack_p50_ms: f64,
     pub ack_p99_ms: f64,
+    /// Second by second from the first send.
+    pub seconds: Vec<Second>,
 }
 
 /// Opens a WebSocket to `server`'s /ws from `source`, with a 4 KiB read buffer and no write
