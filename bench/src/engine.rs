@@ -187,7 +187,10 @@ impl Ledger {
         let mut ack = Vec::with_capacity((ids.end - ids.start) as usize);
         let (mut delivered, mut duplicated, mut lost, mut acked, mut echo_missing) =
             (0u64, 0u64, 0u64, 0u64, 0u64);
-        let first_sent = self.sent_at[ids.start as usize].load(Relaxed);
+        let first_sent = self
+            .sent_at
+            .get(ids.start as usize)
+            .map_or(0, |at| at.load(Relaxed));
         let mut seconds: Vec<Second> = Vec::new();
         for id in ids.clone() {
             let i = id as usize;
