@@ -22,7 +22,7 @@ use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::StreamMap;
 
-const READ_BUFFER: usize = 4 * 1024;
+const READ_BUFFER: usize = 1024;
 const MAX_FRAME: usize = 64 * 1024;
 const CHAT_CAPACITY: usize = 64;
 const PING_EVERY: Duration = Duration::from_secs(20);

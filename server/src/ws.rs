@@ -29,7 +29,10 @@ use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::wrappers::BroadcastStream;
 
 /// Small read buffer: axum's default costs about 136 KB per idle socket (DESIGN.md §7).
-const READ_BUFFER: usize = 4 * 1024;
+/// tungstenite zero-fills all of it before its first read, so every byte here is resident in
+/// every socket: 1 KiB holds any ordinary frame, and a longer one (a long message) is read in
+/// several calls into a buffer grown for it.
+const READ_BUFFER: usize = 1024;
 /// Large enough for a 4,000-character message in any script, with its JSON around it.
 const MAX_FRAME: usize = 64 * 1024;
 const PING_EVERY: Duration = Duration::from_secs(20);
@@ -115,6 +118,17 @@ struct Conn {
 /// Why the socket's loop should stop.
 struct Closed;
 
+/// What woke a socket's loop.
+enum Woke {
+    Shutdown,
+    Answer(Answer),
+    Frame(Option<Result<Message, axum::Error>>),
+    Chat(ChatId, Result<Arc<Signal>, BroadcastStreamRecvError>),
+    Staff(Result<Arc<Signal>, BroadcastStreamRecvError>),
+    Settings(ChatSettings),
+    Ping,
+}
+
 impl Conn {
     async fn run(
         &mut self,
@@ -124,71 +138,95 @@ impl Conn {
         let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
         let mut heard = Instant::now();
         loop {
-            let step = tokio::select! {
-                _ = shutdown.cancelled() => {
-                    // 1012: service restart; the browser reconnects by itself.
-                    let close = CloseFrame { code: 1012, reason: "server restarting".into() };
-                    let _ = self.sink.send(Message::Close(Some(close))).await;
-                    return;
-                }
+            let woke = tokio::select! {
+                _ = shutdown.cancelled() => Woke::Shutdown,
                 Some(answer) = self.in_flight.next(), if !self.in_flight.is_empty() => {
-                    match answer {
-                        Answer::Stored(chat_id, client_id, Ok(seq)) => {
-                            self.send(&ServerFrame::Ack { chat_id, client_id, seq }).await
-                        }
-                        Answer::Stored(_, client_id, Err(e)) => {
-                            self.service_error(e, Some(client_id)).await
-                        }
-                        Answer::Pong => self.send(&ServerFrame::Pong).await,
-                    }
+                    Woke::Answer(answer)
                 }
                 msg = stream.next(), if self.in_flight.len() < MAX_IN_FLIGHT => {
                     heard = Instant::now();
-                    match msg {
-                        Some(Ok(Message::Text(text))) => self.on_frame(text.as_str()).await,
-                        Some(Ok(Message::Binary(_))) => {
-                            self.error(ErrorCode::BadFrame, "Frames must be JSON text.", None).await
-                        }
-                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
-                        Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Err(Closed),
-                    }
+                    Woke::Frame(msg)
                 }
                 Some((chat_id, item)) = self.subs.next(), if !self.subs.is_empty() => {
-                    match item.as_deref() {
-                        Ok(Signal::Change(change)) => self.on_change(chat_id, change).await,
-                        Ok(Signal::Typing { chat, name, staff, typing }) => {
-                            self.on_typing(*chat, name, *staff, *typing).await
-                        }
-                        Ok(Signal::Directory(_)) => Ok(()),
-                        Ok(Signal::Resync) | Err(BroadcastStreamRecvError::Lagged(_)) => {
-                            self.catch_up(chat_id).await
-                        }
-                    }
+                    Woke::Chat(chat_id, item)
                 }
-                Some(item) = next_or_pending(&mut self.staff_feed) => {
-                    match item.as_deref() {
-                        Ok(Signal::Change(change)) => self.on_staff_change(change).await,
-                        Ok(Signal::Directory(directory)) => self.send_directory(directory).await,
-                        Ok(Signal::Typing { .. }) => Ok(()),
-                        Ok(Signal::Resync) | Err(BroadcastStreamRecvError::Lagged(_)) => {
-                            self.resync_staff().await
-                        }
-                    }
-                }
-                Some(settings) = settings_changed(&mut self.settings) => {
-                    self.send_settings(settings).await
-                }
+                Some(item) = next_or_pending(&mut self.staff_feed) => Woke::Staff(item),
+                Some(settings) = settings_changed(&mut self.settings) => Woke::Settings(settings),
                 _ = ping.tick() => {
                     if heard.elapsed() > DEAD_AFTER {
-                        Err(Closed)
-                    } else {
-                        self.sink.send(Message::Ping(Default::default())).await.map_err(|_| Closed)
+                        return;
                     }
+                    Woke::Ping
                 }
             };
-            if step.is_err() {
+            // Boxed, so an idle socket's task is as large as what it waits on, not as large as
+            // its largest handler (storage reads among them): most sockets are idle most of the
+            // time, and this is most of what each costs.
+            if Box::pin(self.on_woke(woke)).await.is_err() {
                 return;
             }
+        }
+    }
+
+    async fn on_woke(&mut self, woke: Woke) -> Result<(), Closed> {
+        match woke {
+            Woke::Shutdown => {
+                // 1012: service restart; the browser reconnects by itself.
+                let close = CloseFrame {
+                    code: 1012,
+                    reason: "server restarting".into(),
+                };
+                let _ = self.sink.send(Message::Close(Some(close))).await;
+                Err(Closed)
+            }
+            Woke::Answer(Answer::Stored(chat_id, client_id, Ok(seq))) => {
+                self.send(&ServerFrame::Ack {
+                    chat_id,
+                    client_id,
+                    seq,
+                })
+                .await
+            }
+            Woke::Answer(Answer::Stored(_, client_id, Err(e))) => {
+                self.service_error(e, Some(client_id)).await
+            }
+            Woke::Answer(Answer::Pong) => self.send(&ServerFrame::Pong).await,
+            Woke::Frame(msg) => match msg {
+                Some(Ok(Message::Text(text))) => self.on_frame(text.as_str()).await,
+                Some(Ok(Message::Binary(_))) => {
+                    self.error(ErrorCode::BadFrame, "Frames must be JSON text.", None)
+                        .await
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Err(Closed),
+            },
+            Woke::Chat(chat_id, item) => match item.as_deref() {
+                Ok(Signal::Change(change)) => self.on_change(chat_id, change).await,
+                Ok(Signal::Typing {
+                    chat,
+                    name,
+                    staff,
+                    typing,
+                }) => self.on_typing(*chat, name, *staff, *typing).await,
+                Ok(Signal::Directory(_)) => Ok(()),
+                Ok(Signal::Resync) | Err(BroadcastStreamRecvError::Lagged(_)) => {
+                    self.catch_up(chat_id).await
+                }
+            },
+            Woke::Staff(item) => match item.as_deref() {
+                Ok(Signal::Change(change)) => self.on_staff_change(change).await,
+                Ok(Signal::Directory(directory)) => self.send_directory(directory).await,
+                Ok(Signal::Typing { .. }) => Ok(()),
+                Ok(Signal::Resync) | Err(BroadcastStreamRecvError::Lagged(_)) => {
+                    self.resync_staff().await
+                }
+            },
+            Woke::Settings(settings) => self.send_settings(settings).await,
+            Woke::Ping => self
+                .sink
+                .send(Message::Ping(Default::default()))
+                .await
+                .map_err(|_| Closed),
         }
     }
 
