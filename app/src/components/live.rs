@@ -415,12 +415,12 @@ mod browser {
 
     /// One socket's life. Returns whether the server greeted us (so the next retry is quick).
     async fn session(live: Live, raw: web_sys::WebSocket) -> bool {
-        let Ok(ws) = WebSocket::try_from(raw.clone()) else {
+        let Ok(mut ws) = WebSocket::try_from(raw.clone()) else {
             return false;
         };
-        // Frames go straight to `raw` (see `Live::push`); gloo reads them and says when it opens.
-        let (mut opened, stream) = ws.split();
-        if futures::future::poll_fn(|cx| opened.poll_ready_unpin(cx))
+        // gloo says when the socket opens (its sink is ready then) and reads the server's frames;
+        // this tab's frames go straight to `raw` (see `Live::push`).
+        if futures::future::poll_fn(|cx| ws.poll_ready_unpin(cx))
             .await
             .is_err()
         {
@@ -430,7 +430,7 @@ mod browser {
         for frame in live.greeting() {
             live.push(frame);
         }
-        let mut stream = stream.fuse();
+        let mut stream = ws.fuse();
         let mut ticks = IntervalStream::new(PING_EVERY_MS).fuse();
         let mut heard = js_sys::Date::now();
         let mut greeted = false;
