@@ -61,6 +61,8 @@ pub struct Pending {
     pub error: Option<String>,
 }
 
+type Sender = futures::channel::mpsc::UnboundedSender<ClientFrame>;
+
 #[derive(Clone, Copy)]
 pub struct Live {
     pub conn: RwSignal<Conn>,
@@ -85,11 +87,7 @@ pub struct Live {
     #[cfg_attr(not(feature = "browser"), allow(dead_code))]
     visitor: StoredValue<Option<VisitorAuth>>,
     watched: StoredValue<Vec<ChatId>>,
-    /// The socket once it is open and greeted. `push` writes to it at once rather than through
-    /// a task, so a `Watch` leaves while the page is still building the chat's pane, and the
-    /// server's answer overlaps that work.
-    #[cfg(feature = "browser")]
-    out: StoredValue<Option<web_sys::WebSocket>, LocalStorage>,
+    out: StoredValue<Option<Sender>>,
 }
 
 impl Live {
@@ -109,8 +107,7 @@ impl Live {
             typing: RwSignal::new(HashMap::new()),
             visitor: StoredValue::new(visitor),
             watched: StoredValue::new(Vec::new()),
-            #[cfg(feature = "browser")]
-            out: StoredValue::new_local(None),
+            out: StoredValue::new(None),
         }
     }
 
@@ -129,19 +126,12 @@ impl Live {
             .with_untracked(|t| t.get(&chat).map_or(0, Transcript::last_seq))
     }
 
-    /// Sends a frame now if the socket is open. A frame that cannot go is dropped: what matters
-    /// (watched chats, unacknowledged messages) goes again in the next socket's greeting.
     fn push(&self, frame: ClientFrame) {
-        #[cfg(feature = "browser")]
         self.out.with_value(|out| {
-            if let Some(ws) = out {
-                let text = serde_json::to_string(&frame).expect("frames serialize");
-                // It fails only on a closing socket, whose session is about to end.
-                let _ = ws.send_with_str(&text);
+            if let Some(tx) = out {
+                let _ = tx.unbounded_send(frame);
             }
         });
-        #[cfg(not(feature = "browser"))]
-        let _ = frame;
     }
 
     /// Receive this chat's events from now on (and everything after what this tab holds).
@@ -395,7 +385,7 @@ mod browser {
             if live.conn.is_disposed() || live.refused.get_untracked().is_some() {
                 return;
             }
-            if let Ok(ws) = web_sys::WebSocket::new(&url()) {
+            if let Ok(ws) = WebSocket::open(&url()) {
                 if session(live, ws).await {
                     attempt = 0;
                 }
@@ -414,23 +404,14 @@ mod browser {
     }
 
     /// One socket's life. Returns whether the server greeted us (so the next retry is quick).
-    async fn session(live: Live, raw: web_sys::WebSocket) -> bool {
-        let Ok(mut ws) = WebSocket::try_from(raw.clone()) else {
-            return false;
-        };
-        // gloo says when the socket opens (its sink is ready then) and reads the server's frames;
-        // this tab's frames go straight to `raw` (see `Live::push`).
-        if futures::future::poll_fn(|cx| ws.poll_ready_unpin(cx))
-            .await
-            .is_err()
-        {
-            return false;
-        }
-        live.out.set_value(Some(raw));
+    async fn session(live: Live, ws: WebSocket) -> bool {
+        let (tx, mut rx) = futures::channel::mpsc::unbounded::<ClientFrame>();
         for frame in live.greeting() {
-            live.push(frame);
+            let _ = tx.unbounded_send(frame);
         }
-        let mut stream = ws.fuse();
+        live.out.set_value(Some(tx));
+        let (mut sink, stream) = ws.split();
+        let mut stream = stream.fuse();
         let mut ticks = IntervalStream::new(PING_EVERY_MS).fuse();
         let mut heard = js_sys::Date::now();
         let mut greeted = false;
@@ -453,11 +434,23 @@ mod browser {
                     Some(Ok(Message::Bytes(_))) => heard = js_sys::Date::now(),
                     _ => return greeted,
                 },
+                frame = rx.next() => match frame {
+                    Some(frame) => {
+                        let text = serde_json::to_string(&frame).expect("frames serialize");
+                        if sink.send(Message::Text(text)).await.is_err() {
+                            return greeted;
+                        }
+                    }
+                    None => return greeted,
+                },
                 _ = ticks.next() => {
                     if js_sys::Date::now() - heard > DEAD_AFTER_MS {
                         return greeted;
                     }
-                    live.push(ClientFrame::Ping);
+                    let ping = serde_json::to_string(&ClientFrame::Ping).expect("frames serialize");
+                    if sink.send(Message::Text(ping)).await.is_err() {
+                        return greeted;
+                    }
                 }
             }
         }
