@@ -344,6 +344,48 @@ async fn a_node_that_dies_loses_and_duplicates_nothing() {
     b.stop().await;
 }
 
+/// A node whose heartbeats stalled past the timeout (a loaded machine, a long pause) is
+/// forgotten by the others, and its staff go offline there. Once it beats again they must be
+/// back online everywhere, though nothing else changed to tell the others. Here B forgets A the
+/// way B's heartbeat would (A's row goes, B reloads) while A goes on beating.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_forgotten_while_stalled_brings_its_staff_back() {
+    let t = two_nodes().await;
+    let bob = t.bob.0;
+    let _console = t.a.staff("bob@A", &t.bob.1).await;
+    eventually("Bob online as B sees it", WAIT, || async {
+        (presence_on(&t.b, bob) == Some(Status::Online)).then_some(())
+    })
+    .await;
+    let url = postgres_config_for(t.dir.path()).await.database_url;
+    let db = sqlx::PgPool::connect(&url).await.unwrap();
+    // Retried in case A beats between the two steps: then B has not forgotten it yet.
+    eventually("B to forget A", WAIT, || {
+        let db = db.clone();
+        let b = &t.b;
+        async move {
+            sqlx::query(
+                "DELETE FROM nodes WHERE id IN \
+                 (SELECT node_id FROM node_presence WHERE staff_id = $1)",
+            )
+            .bind(bob)
+            .execute(&db)
+            .await
+            .unwrap();
+            b.service.refresh_directory().await.unwrap();
+            (presence_on(b, bob) == Some(Status::Offline)).then_some(())
+        }
+    })
+    .await;
+    eventually("Bob online on B again once A beats", WAIT, || async {
+        (presence_on(&t.b, bob) == Some(Status::Online)).then_some(())
+    })
+    .await;
+    db.close().await;
+    t.a.stop().await;
+    t.b.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_that_lost_its_listener_catches_up() {
     let t = two_nodes().await;

@@ -113,7 +113,8 @@ pub trait NodeStore: Send + Sync {
     }
 
     /// Records that `node` is alive with `present` staff on it, and forgets nodes silent for
-    /// longer than `timeout`; returns whether any was forgotten.
+    /// longer than `timeout`. Returns whether the live nodes changed: some were forgotten, or
+    /// `node` itself had been (it fell silent too long) and is back.
     async fn heartbeat(
         &self,
         _node: NodeId,

@@ -118,14 +118,23 @@ impl NodeStore for PgStore {
         timeout: Millis,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO nodes (id, seen_at) VALUES ($1, $2) \
-             ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at",
-        )
-        .bind(node)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        let known = sqlx::query("UPDATE nodes SET seen_at = $2 WHERE id = $1")
+            .bind(node)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            > 0;
+        if !known {
+            sqlx::query(
+                "INSERT INTO nodes (id, seen_at) VALUES ($1, $2) \
+                 ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at",
+            )
+            .bind(node)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
         sqlx::query("DELETE FROM node_presence WHERE node_id = $1 AND staff_id <> ALL($2)")
             .bind(node)
             .bind(present)
@@ -145,7 +154,7 @@ impl NodeStore for PgStore {
             .await?
             .rows_affected();
         tx.commit().await?;
-        Ok(forgotten > 0)
+        Ok(forgotten > 0 || !known)
     }
 
     async fn present_elsewhere(

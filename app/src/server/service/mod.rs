@@ -137,7 +137,10 @@ pub struct Service {
     pub secure_cookies: bool,
     pub presence_grace: Duration,
     presence: Mutex<Presence>,
+    /// One heartbeat at a time (see [`Service::heartbeat`]).
+    beating: tokio::sync::Mutex<()>,
     directory: RwLock<Arc<Directory>>,
+    loading_directory: tokio::sync::Mutex<()>,
     /// Where each waiting chat stands in its queue, as last published.
     queue: Mutex<HashMap<ChatId, Placement>>,
     /// One dispatch at a time, so offers are never decided twice over.
@@ -162,7 +165,9 @@ impl Service {
             secure_cookies,
             presence_grace: DEFAULT_PRESENCE_GRACE,
             presence: Mutex::new(Presence::default()),
+            beating: tokio::sync::Mutex::new(()),
             directory: RwLock::new(Arc::new(Directory::default())),
+            loading_directory: tokio::sync::Mutex::new(()),
             queue: Mutex::new(HashMap::new()),
             dispatching: tokio::sync::Mutex::new(()),
             tickets: tickets::Runtime::default(),
@@ -314,7 +319,9 @@ impl Service {
     }
 
     /// Reloads staff and departments, applies presence (on any node), and tells every console.
+    /// One load at a time, so that an older read never lands after a newer one.
     async fn load_directory(&self) -> Result<(), ServiceError> {
+        let _one = self.loading_directory.lock().await;
         let mut staff = self.store.staff_directory().await?;
         let departments = self.store.departments().await?;
         let elsewhere = self.present_elsewhere().await?;

@@ -39,18 +39,25 @@ impl Service {
     }
 
     /// Says this node is alive, with who is present on it now; forgets nodes silent for too
-    /// long, and if there were any, their staff go offline everywhere and the queue moves.
+    /// long. When the live nodes changed, every node reloads presence and the queue moves:
+    /// the forgotten nodes' staff go offline, or this node's come back after it was forgotten
+    /// (nothing else would tell the others).
+    ///
+    /// One at a time, with presence read once the previous one is stored: two beats in flight
+    /// could otherwise store an older presence over a newer one, unnoticed by the other nodes.
     pub async fn heartbeat(&self) -> Result<(), ServiceError> {
-        let forgot = self
-            .store
-            .heartbeat(
-                self.cluster.node,
-                &self.present_here(),
-                now_ms(),
-                self.timeout_ms(),
-            )
-            .await?;
-        if forgot {
+        let changed = {
+            let _one = self.beating.lock().await;
+            self.store
+                .heartbeat(
+                    self.cluster.node,
+                    &self.present_here(),
+                    now_ms(),
+                    self.timeout_ms(),
+                )
+                .await?
+        };
+        if changed {
             self.refresh_directory().await?;
             self.dispatch().await?;
         }
