@@ -79,8 +79,10 @@ impl Service {
         Ok(())
     }
 
-    /// A clean stop: this node's staff go offline on the other nodes at once.
+    /// A clean stop: this node's staff go offline on the other nodes at once. After any
+    /// heartbeat in flight, which would otherwise store this node again.
     pub async fn leave_cluster(&self) {
+        let _one = self.beating.lock().await;
         let farewell = Envelope {
             node: self.cluster.node,
             n: u64::MAX,
