@@ -1,6 +1,6 @@
 //! Several server nodes on one PostgreSQL (issue 6), always on PostgreSQL whatever
 //! `TEST_BACKEND` says: sockets on different nodes chat live, operations and presence cross
-//! nodes, queue positions agree, a node that dies loses and duplicates nothing, a node whose
+//! nodes, queue positions agree, a node that dies loses and duplicates nothing, a node that leaves or was forgotten tells the others, a node whose
 //! listening connection drops catches up, and background work runs once.
 //!
 //! Node "A" and node "B" are two routers in this process on one database and one data
@@ -24,9 +24,9 @@ const LIVENESS: Liveness = Liveness {
     timeout: Duration::from_millis(1500),
 };
 
-async fn node(dir: &Path) -> TestServer {
+async fn node(dir: &Path, liveness: Liveness) -> TestServer {
     let mut config = postgres_config_for(dir).await;
-    config.liveness = LIVENESS;
+    config.liveness = liveness;
     TestServer::start_with(config).await
 }
 
@@ -41,9 +41,13 @@ struct Two {
 }
 
 async fn two_nodes() -> Two {
+    two_nodes_with(LIVENESS).await
+}
+
+async fn two_nodes_with(liveness: Liveness) -> Two {
     let dir = tempfile::tempdir().unwrap();
-    let a = node(dir.path()).await;
-    let b = node(dir.path()).await;
+    let a = node(dir.path(), liveness).await;
+    let b = node(dir.path(), liveness).await;
     let sales = a.add_department("Sales").await;
     let ann = a.add_staff("Ann Lee", "ann@example.com", &["Sales"]).await;
     let bob = b
@@ -342,6 +346,31 @@ async fn a_node_that_dies_loses_and_duplicates_nothing() {
     })
     .await;
     b.stop().await;
+}
+
+/// A node's farewell (what `server` says when it stops cleanly) takes its staff offline on the
+/// other nodes at once. Beats and the timeout here are far longer than any wait, and Bob's
+/// console stays open, so only the farewell can do it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_that_leaves_takes_its_staff_offline_at_once() {
+    let t = two_nodes_with(Liveness {
+        heartbeat: Duration::from_secs(600),
+        timeout: Duration::from_secs(600),
+    })
+    .await;
+    let bob = t.bob.0;
+    let _console = t.a.staff("bob@A", &t.bob.1).await;
+    eventually("Bob online as B sees it", WAIT, || async {
+        (presence_on(&t.b, bob) == Some(Status::Online)).then_some(())
+    })
+    .await;
+    t.a.service.leave_cluster().await;
+    eventually("Bob offline on B once A left", WAIT, || async {
+        (presence_on(&t.b, bob) == Some(Status::Offline)).then_some(())
+    })
+    .await;
+    t.a.stop().await;
+    t.b.stop().await;
 }
 
 /// A node whose heartbeats stalled past the timeout (a loaded machine, a long pause) is
