@@ -1,7 +1,8 @@
 //! Several server nodes on one PostgreSQL (issue 6), always on PostgreSQL whatever
 //! `TEST_BACKEND` says: sockets on different nodes chat live, operations and presence cross
-//! nodes, queue positions agree, a node that dies loses and duplicates nothing, a node that leaves or was forgotten tells the others, a node whose
-//! listening connection drops catches up, and background work runs once.
+//! nodes, queue positions agree, a node that dies loses and duplicates nothing, a node that
+//! leaves or was forgotten tells the others, a node whose listening connection drops catches
+//! up, and background work runs once.
 //!
 //! Node "A" and node "B" are two routers in this process on one database and one data
 //! directory; a stopped node says no goodbye (it is simply gone, as after a crash).
