@@ -71,6 +71,14 @@ fn presence_on(node: &TestServer, staff: i64) -> Option<Status> {
     node.service.directory().staff(staff).map(|s| s.presence)
 }
 
+/// Waits until `node` shows `staff` as `status`.
+async fn until_presence(node: &TestServer, staff: i64, status: Status, what: &str) {
+    eventually(what, WAIT, || async {
+        (presence_on(node, staff) == Some(status)).then_some(())
+    })
+    .await;
+}
+
 /// The newest summary of the chat among the socket's ChatChanged frames.
 fn latest(ws: &Ws, chat_id: i64) -> Option<ChatSummary> {
     ws.frames
@@ -118,9 +126,12 @@ async fn a_visitor_on_one_node_and_staff_on_another_chat_live() {
     let mut ann = t.b.connect("ann@B", Some(&t.ann.1)).await;
     let chats = ann.hello_staff().await;
     assert!(chats.iter().any(|c| c.id == id), "{chats:?}");
-    eventually("Ann online as node A sees it", WAIT, || async {
-        (presence_on(&t.a, t.ann.0) == Some(Status::Online)).then_some(())
-    })
+    until_presence(
+        &t.a,
+        t.ann.0,
+        Status::Online,
+        "Ann online as node A sees it",
+    )
     .await;
     ann.watch(id, 0).await;
 
@@ -189,9 +200,12 @@ async fn a_visitor_on_one_node_and_staff_on_another_chat_live() {
 
     // Forward from Ann (on B) to Bob (on A): Bob is available as B sees him.
     let mut bob = t.a.staff("bob@A", &t.bob.1).await;
-    eventually("Bob online as node B sees it", WAIT, || async {
-        (presence_on(&t.b, t.bob.0) == Some(Status::Online)).then_some(())
-    })
+    until_presence(
+        &t.b,
+        t.bob.0,
+        Status::Online,
+        "Bob online as node B sees it",
+    )
     .await;
     t.b.chat_op(
         &t.ann.1,
@@ -289,10 +303,7 @@ async fn a_node_that_dies_loses_and_duplicates_nothing() {
     let mut ann = t.b.staff("ann@B", &t.ann.1).await;
     // Bob's console is on A, which is about to die.
     let _bob = t.a.staff("bob@A", &t.bob.1).await;
-    eventually("Bob online as B sees it", WAIT, || async {
-        (presence_on(&t.b, t.bob.0) == Some(Status::Online)).then_some(())
-    })
-    .await;
+    until_presence(&t.b, t.bob.0, Status::Online, "Bob online as B sees it").await;
     t.b.chat_op(&t.ann.1, id, "Accept").await;
     ann.watch(id, 0).await;
     let mut last = 0;
@@ -342,10 +353,7 @@ async fn a_node_that_dies_loses_and_duplicates_nothing() {
         assert_eq!(message_rows(dir.path(), body).await, 1, "{body}");
     }
     // Bob's console died with A: B counts him offline once A's silence times out.
-    eventually("Bob offline once A is gone", WAIT, || async {
-        (presence_on(&b, bob_id) == Some(Status::Offline)).then_some(())
-    })
-    .await;
+    until_presence(&b, bob_id, Status::Offline, "Bob offline once A is gone").await;
     b.stop().await;
 }
 
@@ -361,15 +369,9 @@ async fn a_node_that_leaves_takes_its_staff_offline_at_once() {
     .await;
     let bob = t.bob.0;
     let _console = t.a.staff("bob@A", &t.bob.1).await;
-    eventually("Bob online as B sees it", WAIT, || async {
-        (presence_on(&t.b, bob) == Some(Status::Online)).then_some(())
-    })
-    .await;
+    until_presence(&t.b, bob, Status::Online, "Bob online as B sees it").await;
     t.a.service.leave_cluster().await;
-    eventually("Bob offline on B once A left", WAIT, || async {
-        (presence_on(&t.b, bob) == Some(Status::Offline)).then_some(())
-    })
-    .await;
+    until_presence(&t.b, bob, Status::Offline, "Bob offline on B once A left").await;
     t.a.stop().await;
     t.b.stop().await;
 }
@@ -383,10 +385,7 @@ async fn a_node_forgotten_while_stalled_brings_its_staff_back() {
     let t = two_nodes().await;
     let bob = t.bob.0;
     let _console = t.a.staff("bob@A", &t.bob.1).await;
-    eventually("Bob online as B sees it", WAIT, || async {
-        (presence_on(&t.b, bob) == Some(Status::Online)).then_some(())
-    })
-    .await;
+    until_presence(&t.b, bob, Status::Online, "Bob online as B sees it").await;
     let url = postgres_config_for(t.dir.path()).await.database_url;
     let db = sqlx::PgPool::connect(&url).await.unwrap();
     // Retried in case A beats between the two steps: then B has not forgotten it yet.
@@ -407,9 +406,12 @@ async fn a_node_forgotten_while_stalled_brings_its_staff_back() {
         }
     })
     .await;
-    eventually("Bob online on B again once A beats", WAIT, || async {
-        (presence_on(&t.b, bob) == Some(Status::Online)).then_some(())
-    })
+    until_presence(
+        &t.b,
+        bob,
+        Status::Online,
+        "Bob online on B again once A beats",
+    )
     .await;
     db.close().await;
     t.a.stop().await;

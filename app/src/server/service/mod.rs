@@ -140,6 +140,7 @@ pub struct Service {
     /// One heartbeat at a time (see [`Service::heartbeat`]).
     beating: tokio::sync::Mutex<()>,
     directory: RwLock<Arc<Directory>>,
+    /// One directory load at a time (see [`Service::load_directory`]).
     loading_directory: tokio::sync::Mutex<()>,
     /// Where each waiting chat stands in its queue, as last published.
     queue: Mutex<HashMap<ChatId, Placement>>,
