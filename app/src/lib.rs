@@ -37,7 +37,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <link rel="stylesheet" id="leptos" href="/pkg/helpdesk.css"/>
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                // A PNG: Chromium fetches the icon again on each chat opened (a same-document
+                // navigation), and an SVG icon is drawn through a document of its own on the main
+                // thread, which delayed the chat by ~10 ms.
+                <link rel="icon" href="/favicon.png" type="image/png"/>
                 <MetaTags/>
             </head>
             <body>

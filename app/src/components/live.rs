@@ -235,9 +235,11 @@ impl Live {
                     .update(|m| m.extend(chats.into_iter().map(|c| (c.id, c))));
             }
             ServerFrame::ChatChanged { chat } => {
+                // A watch sends the chat as it is, which the tab often holds already: an
+                // unchanged chat would still re-run everything that reads the list.
                 let newer = self.chats.with_untracked(|m| {
                     m.get(&chat.id)
-                        .is_none_or(|old| old.version <= chat.version)
+                        .is_none_or(|old| old.version <= chat.version && *old != chat)
                 });
                 if newer {
                     self.chats.update(|m| {

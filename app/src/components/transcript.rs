@@ -15,17 +15,20 @@ use crate::rules::{Author, Event, RatingStyle};
 use leptos::html::Div;
 use leptos::prelude::*;
 
-/// How many events a conversation shows when it opens, and how many more each
-/// "Show earlier messages" adds from what the tab holds: half of the server's page, enough to
-/// fill a tall pane, so the first such click shows the rest at once, without a round trip.
+/// How many events a conversation shows when it opens: enough to fill a pane 1,400 px tall with
+/// one-line messages, and each one more costs time before the chat shows.
+const SHOWN_ON_OPEN: usize = 25;
+
+/// How many more each "Show earlier messages" adds from what the tab holds: half of the server's
+/// page, so the first clicks show the rest of it at once, without a round trip.
 const PAGE: usize = HISTORY_PAGE / 2;
 
 /// Where the shown part of a conversation starts: `from` is the first shown event's `seq`, or
-/// `None` to show the newest [`PAGE`] events.
+/// `None` to show the newest [`SHOWN_ON_OPEN`] events.
 fn shown_start(events: &[StoredEvent], from: Option<i64>) -> usize {
     match from {
         Some(seq) => events.partition_point(|e| e.seq < seq),
-        None => events.len().saturating_sub(PAGE),
+        None => events.len().saturating_sub(SHOWN_ON_OPEN),
     }
 }
 
@@ -229,15 +232,15 @@ mod tests {
     #[test]
     fn a_short_chat_shows_everything() {
         assert_eq!(shown_start(&events(0), None), 0);
-        assert_eq!(shown_start(&events(PAGE as i64), None), 0);
+        assert_eq!(shown_start(&events(SHOWN_ON_OPEN as i64), None), 0);
     }
 
     #[test]
-    fn a_long_chat_opens_on_its_newest_page() {
+    fn a_long_chat_opens_on_its_newest_events() {
         let all = events(1_000);
         let start = shown_start(&all, None);
-        assert_eq!(all.len() - start, PAGE);
-        assert_eq!(all[start].seq, 951);
+        assert_eq!(all.len() - start, SHOWN_ON_OPEN);
+        assert_eq!(all[start].seq, 976);
     }
 
     #[test]

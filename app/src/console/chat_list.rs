@@ -41,69 +41,54 @@ pub fn ChatList(
             .with_untracked(|d| d.iter().find(|d| d.id == id).map(|d| d.name.clone()))
             .unwrap_or_default()
     };
-    let chats_in = move |group: Group| {
-        let mut list: Vec<ChatSummary> = live.chats.with(|c| {
+    // What each row shows, oldest chat first: rows are keyed by it, so a change rebuilds only the rows
+    // it touches, and a change nobody sees (a message, a watch) rebuilds none.
+    let rows_in = move |group: Group| {
+        let me_id = me.with_value(|m| m.id);
+        let mut list: Vec<Row> = live.chats.with(|c| {
             c.values()
                 .filter(|c| me.with_value(|me| group_of(c, me)) == Some(group))
-                .cloned()
+                .map(|c| {
+                    let routed = (c.phase() == Phase::Waiting)
+                        .then(|| match (c.offered_to, c.route) {
+                            (Some(id), _) if id == me_id => "Offered to you".to_string(),
+                            (_, Route::Staff(id)) if id == me_id => "For you".to_string(),
+                            (_, Route::Staff(id)) => format!("For {}", staff_name(id)),
+                            (_, Route::Department(d)) => department_name(d),
+                            (_, Route::Everyone) => String::new(),
+                        })
+                        .filter(|s| !s.is_empty());
+                    let rated = match c.state.rating {
+                        Rating::Answered { score, .. } => Some(score),
+                        _ => None,
+                    };
+                    Row {
+                        id: c.id,
+                        visitor: c.visitor.name.clone(),
+                        question: c.visitor.question.clone(),
+                        routed,
+                        rated,
+                        since: c.created_at,
+                    }
+                })
                 .collect()
         });
-        list.sort_by_key(|c| (c.created_at, c.id));
+        list.sort_by_key(|r| (r.since, r.id));
         list
     };
     let section = move |title: &'static str, group: Group, empty: &'static str| {
+        let rows = Memo::new(move |_| rows_in(group));
         view! {
             <section class="chat-group">
                 <h2>{title}</h2>
-                {move || {
-                    let list = chats_in(group);
-                    if list.is_empty() {
-                        view! { <p class="empty">{empty}</p> }.into_any()
-                    } else {
-                        view! {
-                            <ul>
-                                {list.into_iter().map(|c| {
-                                    let id = c.id;
-                                    let current = move || (selected.get() == Some(id)).then_some("page");
-                                    let since = c.created_at;
-                                    let routed = (c.phase() == Phase::Waiting).then(|| {
-                                        let me_id = me.with_value(|m| m.id);
-                                        match (c.offered_to, c.route) {
-                                            (Some(id), _) if id == me_id => "Offered to you".to_string(),
-                                            (_, Route::Staff(id)) if id == me_id => "For you".to_string(),
-                                            (_, Route::Staff(id)) => format!("For {}", staff_name(id)),
-                                            (_, Route::Department(d)) => department_name(d),
-                                            (_, Route::Everyone) => String::new(),
-                                        }
-                                    }).filter(|s| !s.is_empty());
-                                    let rated = match c.state.rating {
-                                        Rating::Answered { score, .. } => Some(score),
-                                        _ => None,
-                                    };
-                                    view! {
-                                        <li>
-                                            <a href=format!("/console?chat={id}") aria-current=current
-                                                class:current=move || selected.get() == Some(id)>
-                                                <span class="visitor">{c.visitor.name.clone()}</span>
-                                                " "
-                                                <span class="question">{c.visitor.question.clone()}</span>
-                                                " "
-                                                {routed.map(|r| view! { <span class="routed">{r}</span> " " })}
-                                                {rated.map(|n| view! {
-                                                    <span class="rated">{format!("Rated {n} of 5")}</span> " "
-                                                })}
-                                                <span class="age">{move || {
-                                                    let n = now.get();
-                                                    if n == 0 { String::new() } else { age(n - since) }
-                                                }}</span>
-                                            </a>
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        }.into_any()
-                    }
-                }}
+                <Show when=move || rows.with(|r| !r.is_empty())
+                    fallback=move || view! { <p class="empty">{empty}</p> }>
+                    <ul>
+                        <For each=move || rows.get() key=|row| row.clone() let:row>
+                            <ChatRow row selected now/>
+                        </For>
+                    </ul>
+                </Show>
             </section>
         }
     };
@@ -113,5 +98,45 @@ pub fn ChatList(
             {section("My chats", Group::Mine, "You are in no chats.")}
             {section("Other ongoing chats", Group::Others, "No other chats.")}
         </nav>
+    }
+}
+
+/// What one row of the list shows.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Row {
+    id: i64,
+    visitor: String,
+    question: String,
+    routed: Option<String>,
+    rated: Option<u8>,
+    since: i64,
+}
+
+#[component]
+fn ChatRow(row: Row, selected: Signal<Option<i64>>, now: ReadSignal<i64>) -> impl IntoView {
+    let Row {
+        id,
+        visitor,
+        question,
+        routed,
+        rated,
+        since,
+    } = row;
+    view! {
+        <li>
+            <a href=format!("/console?chat={id}") aria-current=move || (selected.get() == Some(id)).then_some("page")
+                class:current=move || selected.get() == Some(id)>
+                <span class="visitor">{visitor}</span>
+                " "
+                <span class="question">{question}</span>
+                " "
+                {routed.map(|r| view! { <span class="routed">{r}</span> " " })}
+                {rated.map(|n| view! { <span class="rated">{format!("Rated {n} of 5")}</span> " " })}
+                <span class="age">{move || {
+                    let n = now.get();
+                    if n == 0 { String::new() } else { age(n - since) }
+                }}</span>
+            </a>
+        </li>
     }
 }

@@ -16,9 +16,11 @@ use leptos::prelude::*;
 pub fn ChatPane(live: Live, me: Me, chat_id: i64) -> impl IntoView {
     live.watch(chat_id);
     let me = StoredValue::new(me);
-    let chat = move || live.chats.with(|c| c.get(&chat_id).cloned());
-    let my_role = move || chat().and_then(|c| c.role_of(me.with_value(|m| m.id)));
-    let phase = move || chat().map(|c| c.phase());
+    // This chat only: a change to another chat in the list leaves the pane as it is.
+    let chat = Memo::new(move |_| live.chats.with(|c| c.get(&chat_id).cloned()));
+    let my_role =
+        move || chat.with(|c| c.as_ref().and_then(|c| c.role_of(me.with_value(|m| m.id))));
+    let phase = move || chat.with(|c| c.as_ref().map(|c| c.phase()));
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
 
@@ -54,11 +56,17 @@ pub fn ChatPane(live: Live, me: Me, chat_id: i64) -> impl IntoView {
     );
     let events = Signal::derive(move || live.transcript(chat_id));
     let pending = Signal::derive(move || live.pending_for(chat_id));
-    let visitor_name = Signal::derive(move || chat().map(|c| c.visitor.name).unwrap_or_default());
+    let visitor_name = Signal::derive(move || {
+        chat.with(|c| {
+            c.as_ref()
+                .map(|c| c.visitor.name.clone())
+                .unwrap_or_default()
+        })
+    });
     let my_name = Signal::derive(move || me.with_value(|m| m.name.clone()));
 
     let header = move || {
-        let Some(c) = chat() else {
+        let Some(c) = chat.get() else {
             return view! { <header class="chat-header"><p class="placeholder">"Loading chat…"</p></header> }.into_any();
         };
         let v = c.visitor.clone();
@@ -103,7 +111,7 @@ pub fn ChatPane(live: Live, me: Me, chat_id: i64) -> impl IntoView {
         <section class="chat" aria-label="Chat">
             <div class="chat-top">
                 {header}
-                <MoreMenu live me=me.get_value() chat=Signal::derive(chat) run/>
+                <MoreMenu live me=me.get_value() chat run/>
             </div>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <TranscriptView events pending visitor_name my_name chat_id
