@@ -154,7 +154,7 @@ try {
   await browser.close();
 }
 const summary = {
-  chromium: executablePath,
+  chromium: browser.version(),
   messages: count,
   runs: results.length,
   frame_ms_median: r1(median(results.map((r) => r.frame_ms))),

@@ -159,7 +159,7 @@ try {
 }
 const bytes = (last?.resources ?? []).map((r) => ({ ...r, name: r.name.replace(base, '') }));
 const summary = {
-  chromium: executablePath,
+  chromium: browser.version(),
   runs,
   widget_form_ms_median: r1(median(out.widget.map((t) => t.form_ms))),
   widget_form_ms_max: r1(Math.max(...out.widget.map((t) => t.form_ms))),
