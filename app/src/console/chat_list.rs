@@ -41,8 +41,8 @@ pub fn ChatList(
             .with_untracked(|d| d.iter().find(|d| d.id == id).map(|d| d.name.clone()))
             .unwrap_or_default()
     };
-    // What each row shows, oldest chat first: rows are keyed by it, so a change rebuilds only the rows
-    // it touches, and a change nobody sees (a message, a watch) rebuilds none.
+    // What each row shows, oldest chat first: rows are keyed by it, so a change rebuilds only the
+    // rows it touches, and a change nobody sees (a message, a watch) rebuilds none.
     let rows_in = move |group: Group| {
         let me_id = me.with_value(|m| m.id);
         let mut list: Vec<Row> = live.chats.with(|c| {

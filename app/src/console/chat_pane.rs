@@ -59,8 +59,7 @@ pub fn ChatPane(live: Live, me: Me, chat_id: i64) -> impl IntoView {
     let visitor_name = Signal::derive(move || {
         chat.with(|c| {
             c.as_ref()
-                .map(|c| c.visitor.name.clone())
-                .unwrap_or_default()
+                .map_or_else(String::new, |c| c.visitor.name.clone())
         })
     });
     let my_name = Signal::derive(move || me.with_value(|m| m.name.clone()));
