@@ -216,17 +216,16 @@ impl Default for ChatSettings {
     }
 }
 
-/// A size in bytes for people: `512 B`, `14.2 KB`, `3.0 MB`.
+/// A size in bytes for people: `512 B`, `14.2 KB`, `3.0 MB`, to the nearest tenth. Integer
+/// arithmetic: formatting a float would put 14 KB of float printing into the widget's bundle.
 pub fn file_size(bytes: u64) -> String {
-    const KB: f64 = 1024.0;
-    let b = bytes as f64;
-    if bytes < 1024 {
-        format!("{bytes} B")
-    } else if b < KB * KB {
-        format!("{:.1} KB", b / KB)
-    } else {
-        format!("{:.1} MB", b / (KB * KB))
-    }
+    let (unit, name) = match bytes {
+        0..1024 => return format!("{bytes} B"),
+        1024..1_048_576 => (1024, "KB"),
+        _ => (1_048_576, "MB"),
+    };
+    let tenths = bytes.saturating_mul(10).saturating_add(unit / 2) / unit;
+    format!("{}.{} {name}", tenths / 10, tenths % 10)
 }
 
 /// A folder of the Drive, the helpdesk's shared file store.
@@ -266,4 +265,23 @@ pub struct RatingAverage {
     /// 1.0 to 5.0.
     pub average: f64,
     pub chats: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_size;
+
+    #[test]
+    fn file_sizes_round_to_a_tenth() {
+        assert_eq!(file_size(0), "0 B");
+        assert_eq!(file_size(1023), "1023 B");
+        assert_eq!(file_size(1024), "1.0 KB");
+        assert_eq!(file_size(1536), "1.5 KB");
+        assert_eq!(file_size(14_541), "14.2 KB");
+        assert_eq!(file_size(1_048_575), "1024.0 KB");
+        assert_eq!(file_size(3 * 1_048_576), "3.0 MB");
+        assert_eq!(file_size(10 * 1_048_576 - 1), "10.0 MB");
+        assert_eq!(file_size(25 * 1_048_576 + 943_718), "25.9 MB");
+        assert!(file_size(u64::MAX).ends_with(" MB"));
+    }
 }

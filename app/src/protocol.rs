@@ -1,4 +1,9 @@
 //! WebSocket frames between a browser tab and the server, one JSON text frame each.
+//!
+//! Frames are externally tagged (`{"events":{..}}`, `"ready"`): a reader goes straight to the
+//! variant's fields. An internally tagged frame (`{"t":"events",..}`) is first buffered whole and
+//! read a second time, which cost the console time on every history page and the widget's bundle
+//! the buffering code.
 
 use crate::model::{ChatId, ChatSettings, ChatSummary, Department, StaffEntry, StoredEvent};
 use serde::{Deserialize, Serialize};
@@ -13,7 +18,7 @@ pub const CHAT_LIST_CHUNK: usize = 100;
 pub const HISTORY_PAGE: usize = 100;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "t", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ClientFrame {
     /// First frame on a socket. Staff are recognised by their session cookie; a visitor proves
     /// access to one chat with its token.
@@ -55,7 +60,7 @@ pub struct VisitorAuth {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "t", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ServerFrame {
     Ready,
     /// Events in sequence order; a tab keeps the highest `seq` it has seen. `earlier` is set on
@@ -143,4 +148,56 @@ pub enum ErrorCode {
     Refused,
     /// Something failed on the server; retry later.
     Internal,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::StoredEvent;
+    use crate::rules::{Author, Event};
+
+    /// The load generator (`bench/src/proto.rs`) writes and reads these exact shapes.
+    #[test]
+    fn frames_are_externally_tagged() {
+        let events = ServerFrame::Events {
+            chat_id: 3,
+            events: vec![StoredEvent {
+                seq: 4,
+                at: 1,
+                client_id: Some("m1".into()),
+                event: Event::Message {
+                    author: Author::Visitor,
+                    body: "v 1 2".into(),
+                },
+            }],
+            earlier: false,
+        };
+        let text = serde_json::to_string(&events).unwrap();
+        assert_eq!(
+            text,
+            r#"{"events":{"chat_id":3,"events":[{"seq":4,"at":1,"client_id":"m1","event":{"Message":{"author":"Visitor","body":"v 1 2"}}}]}}"#
+        );
+        assert_eq!(serde_json::from_str::<ServerFrame>(&text).unwrap(), events);
+        assert_eq!(
+            serde_json::to_string(&ServerFrame::Ready).unwrap(),
+            r#""ready""#
+        );
+
+        let send: ClientFrame =
+            serde_json::from_str(r#"{"send":{"chat_id":7,"client_id":"m2","body":"hi"}}"#).unwrap();
+        assert_eq!(
+            send,
+            ClientFrame::Send {
+                chat_id: 7,
+                client_id: "m2".into(),
+                body: "hi".into()
+            }
+        );
+        assert_eq!(
+            serde_json::from_str::<ClientFrame>(r#""ping""#).unwrap(),
+            ClientFrame::Ping
+        );
+        // The old internally tagged shape is refused, not half read.
+        assert!(serde_json::from_str::<ClientFrame>(r#"{"t":"ping"}"#).is_err());
+    }
 }

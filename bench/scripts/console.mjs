@@ -37,7 +37,7 @@ const INIT = () => {
   function Hooked(...a) {
     const ws = new Orig(...a);
     ws.addEventListener('message', (e) => {
-      if (typeof e.data === 'string' && e.data.startsWith('{"t":"events"')) {
+      if (typeof e.data === 'string' && e.data.startsWith('{"events":')) {
         (window.__hdFrames = window.__hdFrames || []).push({ at: performance.now(), bytes: e.data.length });
       }
     });

@@ -369,19 +369,20 @@ pub struct Conn {
 
 fn on_text(text: &str, role: Role, ledger: &Ledger) {
     // Skip the frames the ledger does not need without parsing them (the tag comes first).
-    if let Some(rest) = text.strip_prefix(r#"{"t":""#) {
-        if rest.starts_with("chats") {
+    match proto::tag(text) {
+        Some("chats") => {
             ledger.chat_lists.fetch_add(1, Relaxed);
             ledger.chat_list_bytes.fetch_add(text.len() as u64, Relaxed);
             return;
         }
-        if rest.starts_with("chat_changed") {
+        Some("chat_changed") => {
             ledger.chat_changed.fetch_add(1, Relaxed);
             return;
         }
-        if !(rest.starts_with("events") || rest.starts_with("ack") || rest.starts_with("error")) {
-            return;
-        }
+        Some("events" | "ack" | "error") => {}
+        Some(_) => return,
+        None if matches!(text, r#""pong""# | r#""ready""#) => return,
+        None => {}
     }
     match serde_json::from_str::<Frame>(text) {
         Ok(Frame::Events { events, .. }) => {

@@ -1,5 +1,6 @@
-//! The socket frames as JSON, mirroring `app::protocol` (`#[serde(tag = "t", rename_all =
-//! "snake_case")]`). Only what the load generator reads is typed; unknown frames are skipped.
+//! The socket frames as JSON, mirroring `app::protocol` (externally tagged, `rename_all =
+//! "snake_case"`: `{"events":{..}}`, `"ready"`). Only what the load generator reads is typed;
+//! other frames fail to parse and are skipped.
 //!
 //! The bench crate does not link `app` so that it measures the shipped binary and keeps
 //! building while `app` is being edited; if the protocol changes, these few lines follow.
@@ -7,7 +8,7 @@
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
-#[serde(tag = "t", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Frame {
     Ready,
     Events {
@@ -25,9 +26,13 @@ pub enum Frame {
         #[serde(default)]
         client_id: Option<String>,
     },
-    /// chats, chat_changed, directory, typing, pong.
-    #[serde(other)]
-    Other,
+}
+
+/// The tag of an object frame (`events` of `{"events":{..}}`) without parsing it; `None` for a
+/// unit frame such as `"pong"`.
+pub fn tag(text: &str) -> Option<&str> {
+    let (tag, _) = text.strip_prefix(r#"{""#)?.split_once('"')?;
+    Some(tag)
 }
 
 #[derive(Debug, Deserialize)]
@@ -46,20 +51,20 @@ impl StoredEvent {
 }
 
 pub fn hello_visitor(chat_id: i64, token: &str) -> String {
-    serde_json::json!({"t": "hello", "visitor": {"chat_id": chat_id, "token": token}}).to_string()
+    serde_json::json!({"hello": {"visitor": {"chat_id": chat_id, "token": token}}}).to_string()
 }
 
 pub fn hello_staff() -> String {
-    r#"{"t":"hello","visitor":null}"#.to_string()
+    r#"{"hello":{"visitor":null}}"#.to_string()
 }
 
 pub fn watch(chat_id: i64, after: i64) -> String {
-    format!(r#"{{"t":"watch","chat_id":{chat_id},"after":{after}}}"#)
+    format!(r#"{{"watch":{{"chat_id":{chat_id},"after":{after}}}}}"#)
 }
 
 /// `body` must need no JSON escaping (the load generator's bodies are ASCII digits and letters).
 pub fn send_raw(chat_id: i64, client_id: &str, body: &str) -> String {
-    format!(r#"{{"t":"send","chat_id":{chat_id},"client_id":"{client_id}","body":"{body}"}}"#)
+    format!(r#"{{"send":{{"chat_id":{chat_id},"client_id":"{client_id}","body":"{body}"}}}}"#)
 }
 
 /// A message body carrying its id and send time: `"<v|s> <id> <micros>"`. The first letter
@@ -110,7 +115,7 @@ mod tests {
     #[test]
     fn frames_parse() {
         let f: Frame = serde_json::from_str(
-            r#"{"t":"events","chat_id":3,"events":[{"seq":4,"at":1,"client_id":"m1","event":{"Message":{"author":"Visitor","body":"v 1 2"}}}]}"#,
+            r#"{"events":{"chat_id":3,"events":[{"seq":4,"at":1,"client_id":"m1","event":{"Message":{"author":"Visitor","body":"v 1 2"}}}]}}"#,
         )
         .unwrap();
         match f {
@@ -120,8 +125,13 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let f: Frame =
-            serde_json::from_str(r#"{"t":"directory","staff":[],"departments":[]}"#).unwrap();
-        assert!(matches!(f, Frame::Other));
+        assert!(matches!(
+            serde_json::from_str(r#""ready""#),
+            Ok(Frame::Ready)
+        ));
+        let directory = r#"{"directory":{"staff":[],"departments":[]}}"#;
+        assert!(serde_json::from_str::<Frame>(directory).is_err());
+        assert_eq!(tag(directory), Some("directory"));
+        assert_eq!(tag(r#""pong""#), None);
     }
 }

@@ -54,7 +54,7 @@ impl Relay {
 }
 
 #[derive(Deserialize)]
-#[serde(tag = "t", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 enum In {
     Hello {},
     Watch {
@@ -66,8 +66,6 @@ enum In {
         body: String,
     },
     Ping,
-    #[serde(other)]
-    Other,
 }
 
 pub async fn serve(bind: SocketAddr, nodelay: bool) -> std::io::Result<()> {
@@ -112,26 +110,26 @@ async fn conn(socket: WebSocket, relay: Arc<Relay>) {
             msg = stream.next() => match msg {
                 Some(Ok(Message::Text(text))) => {
                     match serde_json::from_str::<In>(text.as_str()) {
-                        Ok(In::Hello {}) => sink.send(Message::Text(r#"{"t":"ready"}"#.into())).await.is_ok(),
+                        Ok(In::Hello {}) => sink.send(Message::Text(r#""ready""#.into())).await.is_ok(),
                         Ok(In::Watch { chat_id }) => {
                             subs.insert(chat_id, BroadcastStream::new(relay.subscribe(chat_id)));
-                            let empty = format!(r#"{{"t":"events","chat_id":{chat_id},"events":[]}}"#);
+                            let empty = format!(r#"{{"events":{{"chat_id":{chat_id},"events":[]}}}}"#);
                             sink.send(Message::Text(empty.into())).await.is_ok()
                         }
                         Ok(In::Send { chat_id, client_id, body }) => {
                             let (seq, tx) = relay.next(chat_id);
                             let cid = serde_json::to_string(&client_id).unwrap_or_default();
                             let events = format!(
-                                r#"{{"t":"events","chat_id":{chat_id},"events":[{{"seq":{seq},"at":{},"client_id":{cid},"event":{{"Message":{{"author":"Visitor","body":{}}}}}}}]}}"#,
+                                r#"{{"events":{{"chat_id":{chat_id},"events":[{{"seq":{seq},"at":{},"client_id":{cid},"event":{{"Message":{{"author":"Visitor","body":{}}}}}}}]}}}}"#,
                                 now_ms(),
                                 serde_json::to_string(&body).unwrap_or_default(),
                             );
-                            let ack = format!(r#"{{"t":"ack","chat_id":{chat_id},"client_id":{cid},"seq":{seq}}}"#);
+                            let ack = format!(r#"{{"ack":{{"chat_id":{chat_id},"client_id":{cid},"seq":{seq}}}}}"#);
                             let _ = tx.send(events.into());
                             sink.send(Message::Text(ack.into())).await.is_ok()
                         }
-                        Ok(In::Ping) => sink.send(Message::Text(r#"{"t":"pong"}"#.into())).await.is_ok(),
-                        Ok(In::Other) | Err(_) => true,
+                        Ok(In::Ping) => sink.send(Message::Text(r#""pong""#.into())).await.is_ok(),
+                        Err(_) => true,
                     }
                 }
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => false,

@@ -43,7 +43,7 @@ fn body(i: usize) -> String {
 }
 
 async fn send_and_ack(ws: &mut Ws, chat: i64, cid: &str, body: &str) -> Result<()> {
-    let frame = json!({"t": "send", "chat_id": chat, "client_id": cid, "body": body}).to_string();
+    let frame = json!({"send": {"chat_id": chat, "client_id": cid, "body": body}}).to_string();
     ws.send(Message::Text(frame.into())).await?;
     let wait = async {
         while let Some(msg) = ws.next().await {

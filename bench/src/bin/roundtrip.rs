@@ -51,7 +51,7 @@ async fn one(from: &mut Ws, to: &mut Ws, chat: i64, tag: usize, i: usize) -> Res
     let body = format!("round trip {tag}-{i}");
     let start = Instant::now();
     from.send(Message::Text(
-        json!({"t": "send", "chat_id": chat, "client_id": cid, "body": body})
+        json!({"send": {"chat_id": chat, "client_id": cid, "body": body}})
             .to_string()
             .into(),
     ))
