@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds the visitor widget's own bundle (frontend/widget) into target/site/widget-pkg/:
 # WASM for the browser (Leptos in client-side mode, views type-erased), then wasm-bindgen and
-# wasm-opt as cargo-leptos does for the console's bundle. Its own target directory: the features
-# and flags differ from the console's bundle. Run after `cargo leptos build`, which empties
-# target/site.
+# wasm-opt as cargo-leptos does for the console's bundle, then its minified glue and its own
+# stylesheet (scripts/widget-assets.mjs). Its own target directory: the features and flags
+# differ from the console's bundle. Run after `cargo leptos build`, which empties target/site.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,6 +21,8 @@ mkdir -p "$OUT"
 wasm-bindgen --target=web --no-typescript --out-name=widget --out-dir="$OUT" "$WASM"
 wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
   "$OUT/widget_bg.wasm" -o "$OUT/widget_bg.wasm"
+# The glue minified, and the widget's own stylesheet (the rules of style/main.css it can match).
+node scripts/widget-assets.mjs "$OUT"
 # Compressed copies for the server to send as they are (Node's zlib: brotli 11, gzip 9).
 node -e '
 const zlib = require("zlib"), fs = require("fs");
@@ -30,5 +32,5 @@ for (const file of process.argv.slice(1)) {
     params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length },
   }));
   fs.writeFileSync(file + ".gz", zlib.gzipSync(data, { level: 9 }));
-}' "$OUT/widget_bg.wasm" "$OUT/widget.js"
+}' "$OUT/widget_bg.wasm" "$OUT/widget.js" "$OUT/widget.css"
 ls -l "$OUT"

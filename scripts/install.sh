@@ -6,7 +6,8 @@
 # Chromium is missing). Installs:
 #   - the wasm32-unknown-unknown Rust target
 #   - Chromium (Debian package) for the Playwright tests
-#   - end2end/ npm packages (@playwright/test, binaryen for wasm-opt, typescript)
+#   - end2end/ npm packages (@playwright/test, binaryen for wasm-opt, esbuild for the widget's
+#     glue and stylesheet, typescript)
 #   - wasm-bindgen-cli, at exactly the wasm-bindgen version in Cargo.lock
 #   - cargo-leptos 0.3.10 built with `no_downloads` (it then uses wasm-bindgen and
 #     wasm-opt from PATH instead of downloading them)
