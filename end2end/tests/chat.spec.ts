@@ -196,6 +196,10 @@ test('the pre-chat form rejects a bad email and starts nothing', async ({ browse
   await widget.getByRole('button', { name: 'Start chat' }).click();
 
   await expect(widget.getByText(/valid email/i)).toBeVisible();
+  // The widget's own stylesheet (built from the site's) is in place: errors in the danger colour,
+  // the submit button in the accent colour.
+  await expect(widget.getByText(/valid email/i)).toHaveCSS('color', 'rgb(179, 38, 30)');
+  await expect(widget.getByRole('button', { name: 'Start chat' })).toHaveCSS('background-color', 'rgb(36, 87, 214)');
   // Still on the pre-chat form; no chat was started.
   await expect(widget.getByRole('button', { name: 'Start chat' })).toBeVisible();
   await expect(widget.getByText('Waiting for staff')).toHaveCount(0);
