@@ -5,7 +5,8 @@
 //     the widget can match, so visitors do not load the console's and the admin pages' styles.
 // A class the widget can set is a string in its WASM (or in server/src/widget.html), so a rule is
 // kept when every class its selector names occurs in those bytes. Matching substrings can keep a
-// rule too many, never drop one the widget needs.
+// rule too many, never drop one the widget needs, as long as the widget writes each class whole
+// (a class put together at run time, such as `format!("status-{s}")`, would not be found).
 //
 //   node scripts/widget-assets.mjs target/site/widget-pkg
 import { createRequire } from "node:module";
