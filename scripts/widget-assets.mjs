@@ -24,7 +24,8 @@ if (!out) {
 
 const glue = join(out, "widget.js");
 const js = readFileSync(glue, "utf8");
-writeFileSync(glue, esbuild.transformSync(js, { loader: "js", format: "esm", minify: true }).code);
+const minified = esbuild.transformSync(js, { loader: "js", format: "esm", minify: true }).code;
+writeFileSync(glue, minified);
 
 const haystack =
   readFileSync(join(out, "widget_bg.wasm")).toString("latin1") +
@@ -65,6 +66,6 @@ const css = readFileSync(join(root, "style", "main.css"), "utf8").replace(/\/\*[
 const widgetCss = esbuild.transformSync(prune(css), { loader: "css", minify: true }).code;
 writeFileSync(join(out, "widget.css"), widgetCss);
 console.log(
-  `widget-assets.mjs: widget.js ${js.length} → ${readFileSync(glue).length} bytes, ` +
-    `widget.css ${widgetCss.length} bytes (main.css ${css.length})`,
+  `widget-assets.mjs: widget.js ${Buffer.byteLength(js)} → ${Buffer.byteLength(minified)} bytes, ` +
+    `widget.css ${Buffer.byteLength(widgetCss)} bytes (main.css ${Buffer.byteLength(css)})`,
 );
