@@ -1,9 +1,9 @@
 // The widget page's small assets, next to its WASM in the given directory (widget-pkg/):
-//   - widget.js, the wasm-bindgen glue, minified in place (cargo-leptos does the same for the
-//     console's glue);
+//   - prechat.js and widget.js, the wasm-bindgen glue of its two bundles, minified in place
+//     (cargo-leptos does the same for the console's glue);
 //   - widget.css, the site's stylesheet (style/main.css) without the rules that no element of
 //     the widget can match, so visitors do not load the console's and the admin pages' styles.
-// A class the widget can set is a string in its WASM (or in server/src/widget.html), so a rule is
+// A class the widget can set is a string in its WASMs (or in server/src/widget.html), so a rule is
 // kept when every class its selector names occurs in those bytes. Matching substrings can keep a
 // rule too many, never drop one the widget needs, as long as the widget writes each class whole
 // (a class put together at run time, such as `format!("status-{s}")`, would not be found).
@@ -22,13 +22,17 @@ if (!out) {
   process.exit(2);
 }
 
-const glue = join(out, "widget.js");
-const js = readFileSync(glue, "utf8");
-const minified = esbuild.transformSync(js, { loader: "js", format: "esm", minify: true }).code;
-writeFileSync(glue, minified);
+const bundles = ["prechat", "widget"];
+const glue = bundles.map((name) => {
+  const file = join(out, `${name}.js`);
+  const js = readFileSync(file, "utf8");
+  const minified = esbuild.transformSync(js, { loader: "js", format: "esm", minify: true }).code;
+  writeFileSync(file, minified);
+  return `${name}.js ${Buffer.byteLength(js)} → ${Buffer.byteLength(minified)} bytes`;
+});
 
 const haystack =
-  readFileSync(join(out, "widget_bg.wasm")).toString("latin1") +
+  bundles.map((name) => readFileSync(join(out, `${name}_bg.wasm`)).toString("latin1")).join("") +
   readFileSync(join(root, "server", "src", "widget.html"), "utf8");
 const matchable = (selector) =>
   [...selector.matchAll(/\.(-?[_a-zA-Z][\w-]*)/g)].every(([, name]) => haystack.includes(name));
@@ -66,6 +70,6 @@ const css = readFileSync(join(root, "style", "main.css"), "utf8").replace(/\/\*[
 const widgetCss = esbuild.transformSync(prune(css), { loader: "css", minify: true }).code;
 writeFileSync(join(out, "widget.css"), widgetCss);
 console.log(
-  `widget-assets.mjs: widget.js ${Buffer.byteLength(js)} → ${Buffer.byteLength(minified)} bytes, ` +
+  `widget-assets.mjs: ${glue.join(", ")}, ` +
     `widget.css ${Buffer.byteLength(widgetCss)} bytes (main.css ${Buffer.byteLength(css)})`,
 );

@@ -188,8 +188,16 @@ test('the pre-chat form rejects a bad email and starts nothing', async ({ browse
   await staff.getByLabel('Password').fill(STAFF.password);
   await staff.getByRole('button', { name: 'Sign in' }).click();
   await expect(staff.getByRole('navigation', { name: 'Chats' })).toBeVisible();
+  const requested: string[] = [];
+  page.on('request', (r) => requested.push(new URL(r.url()).pathname));
   const widget = await openWidget(page);
+  // The form opens on its own small bundle; the conversation's comes once the visitor types.
+  await expect(widget.getByRole('button', { name: 'Start chat' })).toBeVisible();
+  expect(requested).toContain('/widget-pkg/prechat_bg.wasm');
+  expect(requested).not.toContain('/widget-pkg/widget_bg.wasm');
+  const chatBundle = page.waitForRequest((r) => r.url().endsWith('/widget-pkg/widget_bg.wasm'));
   await widget.getByRole('textbox', { name: 'Name', exact: true }).fill(`Ivan Invalid ${RUN}`);
+  await chatBundle;
   await widget.getByRole('textbox', { name: 'Email' }).fill('not-an-email');
   await widget.getByRole('combobox', { name: 'Department' }).selectOption('Support');
   await widget.getByRole('textbox', { name: 'Question' }).fill('Can you help me?');

@@ -1,10 +1,11 @@
 //! The visitor's widget at `/widget`: the pre-chat form, then the conversation.
 //! The chat's token lives in this browser's storage, so closing the tab and coming back resumes.
-//! Built only for the browser, into a bundle of its own (`frontend/widget`): the server sends
-//! `/widget` as a static page and this is mounted into it.
+//! Built only for the browser, into two bundles of their own: the server sends `/widget` as a
+//! static page, which runs the pre-chat form's (`frontend/prechat`); that one starts the
+//! conversation's (`frontend/widget`), which is mounted into the page in its place.
 
 mod conversation;
-mod prechat;
+pub mod prechat;
 mod rating;
 
 use crate::model::Started;
@@ -27,29 +28,37 @@ fn save(started: Option<&Started>) {
     }
 }
 
+/// The conversation's bundle starts here: it takes the page over from the pre-chat form.
+pub fn mount_conversation() {
+    if let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    {
+        body.set_text_content(None);
+    }
+    leptos::mount::mount_to_body(Widget);
+}
+
+/// The chat this browser has; without one (or once it is over and the visitor wants another),
+/// the page loads again and shows the pre-chat form.
 #[component]
-pub fn Widget() -> impl IntoView {
-    let session = RwSignal::new(load());
-    let started = Callback::new(move |s: Started| {
-        save(Some(&s));
-        session.set(Some(s));
-    });
+fn Widget() -> impl IntoView {
     let reset = Callback::new(move |()| {
         save(None);
-        session.set(None);
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().reload();
+        }
     });
+    let session = load();
+    if session.is_none() {
+        reset.run(());
+    }
     view! {
         <main class="widget">
             <header class="widget-header">
                 <h1>"Chat with us"</h1>
             </header>
-            {move || {
-                if let Some(s) = session.get() {
-                    view! { <conversation::Conversation session=s on_reset=reset/> }.into_any()
-                } else {
-                    view! { <prechat::PreChat on_started=started/> }.into_any()
-                }
-            }}
+            {session.map(|s| view! { <conversation::Conversation session=s on_reset=reset/> })}
         </main>
     }
 }

@@ -1,6 +1,7 @@
 //! Widget weight: bytes (raw, gzip, brotli) of what a host page loads before the visitor clicks
 //! (the loader, `widget.js`) and of what the widget loads when opened (the `/widget` page and
-//! every asset it references: WASM, JS, CSS, fonts, icon), from the release build. Sizes are
+//! every asset it references: WASM, JS, CSS, fonts, icon), from the release build; then what
+//! the pre-chat form adds once the visitor starts a chat (the conversation's bundle). Sizes are
 //! given as served by the running server (its compression layer) and as the best offline
 //! compression (gzip -9, brotli q11). With `--tti`, also runs bench/scripts/tti.mjs (headless
 //! Chromium) for time to interactive.
@@ -96,6 +97,21 @@ async fn sizes(client: &reqwest::Client, base: &str, path: &str) -> Result<(Size
         },
         raw,
     ))
+}
+
+/// The conversation's bundle, which the pre-chat form starts.
+const CHAT_BUNDLE: [&str; 2] = ["/widget-pkg/widget.js", "/widget-pkg/widget_bg.wasm"];
+
+/// Sums of (raw, gzip -9, brotli 11, served gzip, served brotli).
+fn totals(list: &[Sizes]) -> (usize, usize, usize, usize, usize) {
+    let total = |f: fn(&Sizes) -> usize| list.iter().map(f).sum::<usize>();
+    (
+        total(|s| s.raw),
+        total(|s| s.gzip9),
+        total(|s| s.brotli11),
+        total(|s| s.served_gzip),
+        total(|s| s.served_br),
+    )
 }
 
 /// Same-origin paths referenced from HTML (`href="/…"`, `src="/…"`, `'/pkg/…'` in the inline
@@ -202,14 +218,15 @@ async fn run(args: Args) -> Result<()> {
         }
         opened.push(s);
     }
-    let total = |f: fn(&Sizes) -> usize| opened.iter().map(f).sum::<usize>();
-    let (raw, gz, br, sgz, sbr) = (
-        total(|s| s.raw),
-        total(|s| s.gzip9),
-        total(|s| s.brotli11),
-        total(|s| s.served_gzip),
-        total(|s| s.served_br),
-    );
+    // Once the visitor starts a chat (or comes back to one): the conversation's bundle, which
+    // the pre-chat form's WASM names (app::widget::prechat), so no page refers to it.
+    let mut chat = Vec::new();
+    for path in CHAT_BUNDLE {
+        chat.push(sizes(&client, &base, path).await?.0);
+    }
+    let (raw, gz, br, sgz, sbr) = totals(&opened);
+    let started: Vec<Sizes> = opened.iter().chain(&chat).cloned().collect();
+    let chat_total = totals(&started);
 
     println!(
         "widget weight (release build in {}, WASM built {built}; load average {})",
@@ -235,6 +252,15 @@ async fn run(args: Args) -> Result<()> {
     println!(
         "{:<34} {:>10} {:>10} {:>10} {:>12} {:>10}",
         "total on open", raw, gz, br, sgz, sbr
+    );
+    println!("once a chat starts (the conversation's bundle):");
+    for s in &chat {
+        line(s);
+    }
+    let (craw, cgz, cbr, csgz, csbr) = chat_total;
+    println!(
+        "{:<34} {:>10} {:>10} {:>10} {:>12} {:>10}",
+        "total with a chat", craw, cgz, cbr, csgz, csbr
     );
     println!(
         "targets: loader ≤ 1 KB gzip: {} B ({}); widget on open ≤ 100 KB gzip: {:.1} KB gzip -9, {:.1} KB as served ({})",
@@ -301,6 +327,8 @@ async fn run(args: Args) -> Result<()> {
         "loader": loader,
         "opened": opened,
         "opened_total": {"raw": raw, "gzip9": gz, "brotli11": br, "served_gzip": sgz, "served_br": sbr},
+        "chat": chat,
+        "chat_total": {"raw": craw, "gzip9": cgz, "brotli11": cbr, "served_gzip": csgz, "served_br": csbr},
         "tti": tti,
         "knobs": sys::knobs(),
     })
