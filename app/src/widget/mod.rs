@@ -13,19 +13,36 @@ use leptos::prelude::*;
 
 const STORAGE_KEY: &str = "helpdesk.chat";
 
+/// The chat this browser has: in its storage, or, where a browser refuses storage to a frame
+/// on another site, on the page (the conversation's bundle runs in the same page as the form).
 fn load() -> Option<Started> {
-    let storage = web_sys::window()?.local_storage().ok()??;
-    let raw = storage.get_item(STORAGE_KEY).ok()??;
+    let window = web_sys::window()?;
+    let stored = window
+        .local_storage()
+        .ok()
+        .flatten()
+        .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten());
+    let raw = stored.or_else(|| {
+        js_sys::Reflect::get(&window, &STORAGE_KEY.into())
+            .ok()?
+            .as_string()
+    })?;
     serde_json::from_str(&raw).ok()
 }
 
 fn save(started: Option<&Started>) {
-    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-        let _ = match started {
-            Some(s) => storage.set_item(STORAGE_KEY, &serde_json::to_string(s).unwrap_or_default()),
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let raw = started.map(|s| serde_json::to_string(s).unwrap_or_default());
+    if let Some(storage) = window.local_storage().ok().flatten() {
+        let _ = match &raw {
+            Some(raw) => storage.set_item(STORAGE_KEY, raw),
             None => storage.remove_item(STORAGE_KEY),
         };
     }
+    let value = raw.map_or(wasm_bindgen::JsValue::UNDEFINED, |r| r.into());
+    let _ = js_sys::Reflect::set(&window, &STORAGE_KEY.into(), &value);
 }
 
 /// The conversation's bundle starts here: it takes the page over from the pre-chat form.

@@ -250,8 +250,13 @@ impl Form {
             this.clone().submit();
         });
         // Someone who starts typing will most likely chat: fetch the conversation meanwhile.
-        let document = self.document.clone();
-        on(&self.form, "input", move |_| prefetch_chat(&document));
+        // Not for a message left while nobody is there, which needs no conversation.
+        let this = self.clone();
+        on(&self.form, "input", move |_| {
+            if !this.leave() {
+                prefetch_chat(&this.document);
+            }
+        });
         let this = self.clone();
         on(&self.fields[2].control, "change", move |_| {
             spawn_local(this.clone().watch_availability());
