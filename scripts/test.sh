@@ -25,7 +25,7 @@ step "Rust tests: server suites on PostgreSQL"
 LEPTOS_OUTPUT_NAME=helpdesk TEST_BACKEND=postgres cargo test -p server --tests
 
 # --- 2. Release build (server binary + the console's and the widget's bundles in target/site)
-step "Build: scripts/build.sh (cargo leptos build --release, then the widget's bundle)"
+step "Build: scripts/build.sh (cargo leptos build --release, then the widget's bundles)"
 bash scripts/build.sh
 
 # --- 3. End-to-end tests in Chromium -------------------------------------------------
