@@ -214,3 +214,23 @@ test('the pre-chat form rejects a bad email and starts nothing', async ({ browse
   await expect(widget.getByRole('textbox', { name: 'Message' })).toHaveCount(0);
   await staffContext.close();
 });
+
+test('if the conversation cannot load, the widget says so, after Start chat and when coming back', async ({ page }) => {
+  // The server's answers are stood in for, so no chat is created: someone is available, and
+  // the chat starts; the conversation's WASM then fails to download.
+  await page.route('**/api/availability', (r) => r.fulfill({ json: 'Available' }));
+  await page.route('**/api/start_chat', (r) => r.fulfill({ json: { chat_id: 987654321, token: 'not-a-real-token' } }));
+  await page.route('**/widget-pkg/widget_bg.wasm', (r) => r.abort());
+  await page.goto('/widget');
+  await page.getByRole('textbox', { name: 'Name', exact: true }).fill(`Nora Network ${RUN}`);
+  await page.getByRole('textbox', { name: 'Email' }).fill('nora@example.com');
+  await page.getByRole('textbox', { name: 'Question' }).fill('Is anyone there?');
+  await page.getByRole('button', { name: 'Start chat' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Could not load the chat. Please reload the page.');
+  await expect(page.getByRole('button', { name: 'Start chat' })).toBeDisabled();
+
+  // Coming back: the browser remembers the chat and goes straight to it, and says so again.
+  await page.reload();
+  await expect(page.getByRole('status')).toHaveText('Could not load the chat. Please reload the page.');
+  await expect(page.getByRole('button', { name: 'Start chat' })).toHaveCount(0);
+});

@@ -22,10 +22,12 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{Document, Element};
 
-/// Starts the conversation's bundle; its own start function replaces this page's content.
+/// Starts the conversation's bundle; its own start function replaces this page's content. If it
+/// cannot load, says so where the visitor is looking: the form's error line, or the status line
+/// shown to a visitor coming back to a chat.
 const CHAT_SCRIPT: &str = "import('/widget-pkg/widget.js')\
     .then(m => m.default({ module_or_path: '/widget-pkg/widget_bg.wasm' }))\
-    .catch(() => { const e = document.querySelector('.prechat .error'); \
+    .catch(() => { const e = document.querySelector('.prechat .error, .chat-status'); \
     if (e) { e.hidden = false; e.textContent = 'Could not load the chat. Please reload the page.'; } });";
 
 /// The form's fields: (element id, field name in errors, label).
