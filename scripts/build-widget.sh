@@ -15,7 +15,7 @@ SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}"
 OUT="$SITE_ROOT/widget-pkg"
 BUILT="target/widget/wasm32-unknown-unknown/wasm-release"
 
-echo "build-widget.sh: building the widget bundle into $OUT"
+echo "build-widget.sh: building the widget bundles into $OUT"
 # erase_components: every component returns a type-erased view, far fewer generic instances.
 RUSTFLAGS="--cfg erase_components" cargo build --package=prechat --package=widget --lib \
   --target-dir=target/widget --target=wasm32-unknown-unknown --profile=wasm-release
@@ -36,5 +36,5 @@ for (const file of process.argv.slice(1)) {
     params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length },
   }));
   fs.writeFileSync(file + ".gz", zlib.gzipSync(data, { level: 9 }));
-}' "$OUT"/prechat_bg.wasm "$OUT"/prechat.js "$OUT/widget_bg.wasm" "$OUT/widget.js" "$OUT/widget.css"
+}' "$OUT/prechat_bg.wasm" "$OUT/prechat.js" "$OUT/widget_bg.wasm" "$OUT/widget.js" "$OUT/widget.css"
 ls -l "$OUT"

@@ -8,11 +8,13 @@
 //! starts filling in the form and runs once the chat has started, or at once when this browser
 //! already has a chat. A visitor who only looks, or leaves a message, never downloads it.
 
-use crate::api::ApiError;
-use crate::model::{Department, Started};
+use crate::api::tickets::{CheckAvailability, LeaveMessage};
+use crate::api::{ApiError, Departments, StartChat};
 use crate::ticket::{self, Availability, TicketNumber};
 use crate::validate::{self, FieldError, MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_QUESTION_CHARS};
+use gloo_timers::future::TimeoutFuture;
 use leptos::server_fn::error::ServerFnErrorErr;
+use leptos::server_fn::ServerFn;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::cell::{Cell, RefCell};
@@ -144,7 +146,6 @@ struct Form {
     /// Each availability check bumps this; an older check's answer or timer no longer counts.
     generation: Cell<u64>,
     unavailable_streak: Cell<usize>,
-    busy: Cell<bool>,
 }
 
 impl Form {
@@ -237,7 +238,6 @@ impl Form {
             availability: Cell::new(None),
             generation: Cell::new(0),
             unavailable_streak: Cell::new(0),
-            busy: Cell::new(false),
         });
         this.show_lead();
         let again = this.clone();
@@ -325,7 +325,7 @@ impl Form {
     }
 
     async fn fill_departments(self: Rc<Self>) {
-        let list: Vec<Department> = call("departments", &NoArgs {}).await.unwrap_or_default();
+        let list = call(&Departments {}).await.unwrap_or_default();
         let select = &self.fields[2].control;
         for d in &list {
             let option = el(
@@ -353,8 +353,7 @@ impl Form {
         let current = || self.generation.get() == mine && self.form.is_connected();
         loop {
             let department_id = self.department_id();
-            let found: Option<Availability> =
-                call("availability", &Ask { department_id }).await.ok();
+            let found = call(&CheckAvailability { department_id }).await.ok();
             // The department changed meanwhile, or the conversation has taken over.
             if !current() {
                 return;
@@ -376,7 +375,7 @@ impl Form {
                 3 => 5_000,
                 _ => 15_000,
             };
-            sleep(wait_ms).await;
+            TimeoutFuture::new(wait_ms).await;
             if !current() {
                 return;
             }
@@ -396,15 +395,19 @@ impl Form {
             .unwrap_throw();
     }
 
+    /// Busy while a submission is on its way: the disabled button says so.
+    fn busy(&self) -> bool {
+        self.submit.has_attribute("disabled")
+    }
+
     fn set_busy(&self, busy: bool) {
-        self.busy.set(busy);
         self.submit
             .toggle_attribute_with_force("disabled", busy)
             .unwrap_throw();
     }
 
     fn submit(self: Rc<Self>) {
-        if self.busy.get() {
+        if self.busy() {
             return;
         }
         let [name, email, _, question] = &self.fields;
@@ -415,24 +418,35 @@ impl Form {
             return;
         }
         self.set_busy(true);
-        let input = Input {
-            name: name.value(),
-            email: email.value(),
-            department_id: self.department_id(),
-            question: question.value(),
-            page_url: self.host.clone(),
-        };
+        let (name, email, question) = (name.value(), email.value(), question.value());
+        let department_id = self.department_id();
+        let page_url = self.host.clone();
         spawn_local(async move {
             let failed = if self.leave() {
-                match call::<TicketNumber>("leave_message", &input).await {
+                let answer_by = email.trim().to_string();
+                let left = LeaveMessage {
+                    name,
+                    email,
+                    department_id,
+                    question,
+                    page_url,
+                };
+                match call(&left).await {
                     Ok(number) => {
-                        self.show_left(number, input.email.trim());
+                        self.show_left(number, &answer_by);
                         None
                     }
                     Err(e) => Some(e),
                 }
             } else {
-                match call::<Started>("start_chat", &input).await {
+                let start = StartChat {
+                    name,
+                    email,
+                    department_id,
+                    question,
+                    page_url,
+                };
+                match call(&start).await {
                     Ok(started) => {
                         // The button stays busy until the conversation replaces the form.
                         super::save(Some(&started));
@@ -469,29 +483,14 @@ impl Form {
     }
 }
 
-/// Serialises as `{}`, the arguments of a server function that takes none.
-#[derive(Serialize)]
-struct NoArgs {}
-
-/// The arguments of `check_availability`.
-#[derive(Serialize)]
-struct Ask {
-    department_id: Option<i64>,
-}
-
-/// The arguments of `start_chat` and `leave_message`.
-#[derive(Serialize)]
-struct Input {
-    name: String,
-    email: String,
-    department_id: Option<i64>,
-    question: String,
-    page_url: Option<String>,
-}
-
-/// Calls a server function (JSON in, JSON out) as its generated client would, without the
-/// client's code: a failure's body is the [`ApiError`] the server function returned.
-async fn call<T: DeserializeOwned>(endpoint: &str, args: &impl Serialize) -> Result<T, ApiError> {
+/// Calls a server function (JSON in, JSON out) as its generated client would, with its own
+/// arguments and path but without the client's code: a failure's body is the [`ApiError`] the
+/// server function returned.
+async fn call<F>(args: &F) -> Result<F::Output, ApiError>
+where
+    F: ServerFn + Serialize,
+    F::Output: DeserializeOwned,
+{
     let transport = |e: JsValue| {
         let message = e.as_string().unwrap_or_else(|| "the request failed".into());
         ApiError::Transport(ServerFnErrorErr::Request(message))
@@ -509,7 +508,7 @@ async fn call<T: DeserializeOwned>(endpoint: &str, args: &impl Serialize) -> Res
     let body = serde_json::to_string(args).unwrap_or_default();
     init.set_body(&JsValue::from_str(&body));
     let window = web_sys::window().ok_or(ApiError::Internal)?;
-    let fetched = window.fetch_with_str_and_init(&format!("/api/{endpoint}"), &init);
+    let fetched = window.fetch_with_str_and_init(F::PATH, &init);
     let response: web_sys::Response = JsFuture::from(fetched)
         .await
         .map_err(transport)?
@@ -591,13 +590,4 @@ fn on(target: &Element, event: &str, handler: impl FnMut(web_sys::Event) + 'stat
         .add_event_listener_with_callback(event, closure.as_ref().unchecked_ref())
         .unwrap_throw();
     closure.forget();
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
 }
