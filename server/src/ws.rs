@@ -33,6 +33,8 @@ use tokio_stream::wrappers::BroadcastStream;
 /// every socket: 1 KiB holds any ordinary frame, and a longer one (a long message) is read in
 /// several calls into a buffer grown for it.
 const READ_BUFFER: usize = 1024;
+/// Queued frames (see [`Conn::queue`]) go out at once when they pass this size.
+const WRITE_BUFFER: usize = 4 * 1024;
 /// Large enough for a 4,000-character message in any script, with its JSON around it.
 const MAX_FRAME: usize = 64 * 1024;
 const PING_EVERY: Duration = Duration::from_secs(20);
@@ -68,7 +70,7 @@ pub async fn upgrade(
         None => None,
     };
     ws.read_buffer_size(READ_BUFFER)
-        .write_buffer_size(0)
+        .write_buffer_size(WRITE_BUFFER)
         .max_message_size(MAX_FRAME)
         .max_frame_size(MAX_FRAME)
         .on_upgrade(move |socket| async move {
@@ -83,6 +85,7 @@ pub async fn upgrade(
                 staff_feed: None,
                 settings: None,
                 in_flight: FuturesOrdered::new(),
+                unflushed: false,
             };
             conn.run(stream, state.shutdown).await;
             if let Some(Viewer::Staff(me)) = &conn.viewer {
@@ -113,6 +116,8 @@ struct Conn {
     /// Sent messages not yet stored, oldest first: the socket goes on reading frames while they
     /// wait for their group commit, and acknowledges each once stored.
     in_flight: FuturesOrdered<InFlight>,
+    /// Frames queued in `sink` but not yet written out.
+    unflushed: bool,
 }
 
 /// Why the socket's loop should stop.
@@ -121,6 +126,8 @@ struct Closed;
 /// What woke a socket's loop.
 enum Woke {
     Shutdown,
+    /// Nothing heard from the other end for [`DEAD_AFTER`].
+    Dead,
     Answer(Answer),
     Frame(Option<Result<Message, axum::Error>>),
     Chat(ChatId, Result<Arc<Signal>, BroadcastStreamRecvError>),
@@ -138,26 +145,63 @@ impl Conn {
         let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
         let mut heard = Instant::now();
         loop {
-            let woke = tokio::select! {
-                _ = shutdown.cancelled() => Woke::Shutdown,
-                Some(answer) = self.in_flight.next(), if !self.in_flight.is_empty() => {
-                    Woke::Answer(answer)
-                }
-                msg = stream.next(), if self.in_flight.len() < MAX_IN_FLIGHT => {
-                    heard = Instant::now();
-                    Woke::Frame(msg)
-                }
-                Some((chat_id, item)) = self.subs.next(), if !self.subs.is_empty() => {
-                    Woke::Chat(chat_id, item)
-                }
-                Some(item) = next_or_pending(&mut self.staff_feed) => Woke::Staff(item),
-                Some(settings) = settings_changed(&mut self.settings) => Woke::Settings(settings),
-                _ = ping.tick() => {
-                    if heard.elapsed() > DEAD_AFTER {
-                        return;
+            let flush_first = self.unflushed;
+            // `None`: the queued frames went out, and nothing else was ready.
+            let woke = {
+                let Conn {
+                    sink,
+                    in_flight,
+                    subs,
+                    staff_feed,
+                    settings,
+                    ..
+                } = &mut *self;
+                // Pinned in place, so the `select!` below polls it by reference instead of taking a
+                // copy into its own state.
+                let mut next = std::pin::pin!(async {
+                    tokio::select! {
+                        _ = shutdown.cancelled() => Woke::Shutdown,
+                        Some(answer) = in_flight.next(), if !in_flight.is_empty() => {
+                            Woke::Answer(answer)
+                        }
+                        msg = stream.next(), if in_flight.len() < MAX_IN_FLIGHT => {
+                            heard = Instant::now();
+                            Woke::Frame(msg)
+                        }
+                        Some((chat_id, item)) = subs.next(), if !subs.is_empty() => {
+                            Woke::Chat(chat_id, item)
+                        }
+                        Some(item) = next_or_pending(staff_feed) => Woke::Staff(item),
+                        Some(settings) = settings_changed(settings) => Woke::Settings(settings),
+                        _ = ping.tick() => {
+                            if heard.elapsed() > DEAD_AFTER {
+                                Woke::Dead
+                            } else {
+                                Woke::Ping
+                            }
+                        }
                     }
-                    Woke::Ping
+                });
+                // Queued frames are written out once nothing else is ready, so what one wake-up
+                // produces (a message's ack and its echo, a batch's events for several chats)
+                // leaves in one write instead of one each. A socket that stays busy writes each
+                // time its queue passes `WRITE_BUFFER`.
+                if flush_first {
+                    tokio::select! {
+                        biased;
+                        woke = &mut next => Some(woke),
+                        flushed = sink.flush() => match flushed {
+                            Ok(()) => None,
+                            Err(_) => return,
+                        },
+                    }
+                } else {
+                    Some(next.await)
                 }
+            };
+            let Some(woke) = woke else {
+                self.unflushed = false;
+                continue;
             };
             // Boxed, so an idle socket's task is as large as what it waits on, not as large as
             // its largest handler (storage reads among them): most sockets are idle most of the
@@ -179,8 +223,9 @@ impl Conn {
                 let _ = self.sink.send(Message::Close(Some(close))).await;
                 Err(Closed)
             }
+            Woke::Dead => Err(Closed),
             Woke::Answer(Answer::Stored(chat_id, client_id, Ok(seq))) => {
-                self.send(&ServerFrame::Ack {
+                self.queue(&ServerFrame::Ack {
                     chat_id,
                     client_id,
                     seq,
@@ -190,7 +235,7 @@ impl Conn {
             Woke::Answer(Answer::Stored(_, client_id, Err(e))) => {
                 self.service_error(e, Some(client_id)).await
             }
-            Woke::Answer(Answer::Pong) => self.send(&ServerFrame::Pong).await,
+            Woke::Answer(Answer::Pong) => self.queue(&ServerFrame::Pong).await,
             Woke::Frame(msg) => match msg {
                 Some(Ok(Message::Text(text))) => self.on_frame(text.as_str()).await,
                 Some(Ok(Message::Binary(_))) => {
@@ -230,12 +275,26 @@ impl Conn {
         }
     }
 
+    /// Writes the frame out now, after anything queued before it.
     async fn send(&mut self, frame: &ServerFrame) -> Result<(), Closed> {
+        self.queue(frame).await?;
+        self.sink.flush().await.map_err(|_| Closed)?;
+        self.unflushed = false;
+        Ok(())
+    }
+
+    /// Queues a frame that the hub or the writer woke this socket for; the loop in
+    /// [`Conn::run`] writes it out once nothing else is ready. Greetings and pages of history go
+    /// out at once instead ([`Conn::send`]): tungstenite keeps its buffer's largest size for the
+    /// socket's life, so it stays the size of the largest frame, as without queueing.
+    async fn queue(&mut self, frame: &ServerFrame) -> Result<(), Closed> {
         let text = serde_json::to_string(frame).map_err(|_| Closed)?;
         self.sink
-            .send(Message::Text(text.into()))
+            .feed(Message::Text(text.into()))
             .await
-            .map_err(|_| Closed)
+            .map_err(|_| Closed)?;
+        self.unflushed = true;
+        Ok(())
     }
 
     async fn error(
@@ -589,7 +648,7 @@ impl Conn {
                         w.delivered = last.seq;
                     }
                     if !events.is_empty() {
-                        self.send(&ServerFrame::Events {
+                        self.queue(&ServerFrame::Events {
                             chat_id,
                             events,
                             earlier: false,
@@ -614,7 +673,7 @@ impl Conn {
         // Staff hear about every chat through the staff feed; the visitor only here.
         if matches!(viewer, Viewer::Visitor(_)) && !change.only_messages() {
             if let Some(view) = self.service.view(&viewer, &change.chat) {
-                self.send(&ServerFrame::ChatChanged { chat: view }).await?;
+                self.queue(&ServerFrame::ChatChanged { chat: view }).await?;
             }
         }
         Ok(())
@@ -639,7 +698,7 @@ impl Conn {
         if !relay {
             return Ok(());
         }
-        self.send(&ServerFrame::Typing {
+        self.queue(&ServerFrame::Typing {
             chat_id,
             name: name.to_string(),
             typing,
@@ -655,7 +714,7 @@ impl Conn {
             return Ok(());
         }
         match self.service.view(&viewer, &change.chat) {
-            Some(view) => self.send(&ServerFrame::ChatChanged { chat: view }).await,
+            Some(view) => self.queue(&ServerFrame::ChatChanged { chat: view }).await,
             None => Ok(()),
         }
     }

@@ -10,6 +10,7 @@ use crate::server::rows::{
 };
 use crate::server::store::{AuditNote, StoreError};
 use async_trait::async_trait;
+use sqlx::Connection;
 
 #[async_trait]
 impl AdminStore for SqliteStore {
@@ -17,7 +18,7 @@ impl AdminStore for SqliteStore {
         let done = sqlx::query("UPDATE departments SET name = ? WHERE id = ?")
             .bind(name)
             .bind(id)
-            .execute(&self.write)
+            .execute(&mut *self.write.lock().await)
             .await
             .map_err(|e| match StoreError::from(e) {
                 StoreError::Conflict(_) => {
@@ -37,7 +38,7 @@ impl AdminStore for SqliteStore {
     async fn delete_department(&self, id: i64) -> Result<(), StoreError> {
         let done = sqlx::query("DELETE FROM departments WHERE id = ?")
             .bind(id)
-            .execute(&self.write)
+            .execute(&mut *self.write.lock().await)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
@@ -61,7 +62,8 @@ impl AdminStore for SqliteStore {
         staff: StaffId,
         departments: &[i64],
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut conn = self.write.lock().await;
+        let mut tx = conn.begin().await?;
         let found: Option<i64> = sqlx::query_scalar("SELECT id FROM staff WHERE id = ?")
             .bind(staff)
             .fetch_optional(&mut *tx)
@@ -90,7 +92,7 @@ impl AdminStore for SqliteStore {
         sqlx::query("UPDATE staff SET status = ? WHERE id = ?")
             .bind(status.as_str())
             .bind(staff)
-            .execute(&self.write)
+            .execute(&mut *self.write.lock().await)
             .await?;
         Ok(())
     }
@@ -106,7 +108,8 @@ impl AdminStore for SqliteStore {
     async fn save_rule(&self, rule: Rule, now: Millis) -> Result<Rule, StoreError> {
         let conditions = serde_json::to_string(&rule.conditions)?;
         let action = serde_json::to_string(&rule.action)?;
-        let mut tx = self.write.begin().await?;
+        let mut conn = self.write.lock().await;
+        let mut tx = conn.begin().await?;
         let id = if rule.id == 0 {
             let last: Option<i64> = sqlx::query_scalar("SELECT max(position) FROM routing_rules")
                 .fetch_one(&mut *tx)
@@ -155,7 +158,7 @@ impl AdminStore for SqliteStore {
     async fn delete_rule(&self, id: i64) -> Result<(), StoreError> {
         let done = sqlx::query("DELETE FROM routing_rules WHERE id = ?")
             .bind(id)
-            .execute(&self.write)
+            .execute(&mut *self.write.lock().await)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
@@ -164,7 +167,8 @@ impl AdminStore for SqliteStore {
     }
 
     async fn reorder_rules(&self, ids: &[i64], now: Millis) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut conn = self.write.lock().await;
+        let mut tx = conn.begin().await?;
         let mut existing: Vec<i64> = sqlx::query_scalar("SELECT id FROM routing_rules")
             .fetch_all(&mut *tx)
             .await?;
@@ -204,7 +208,8 @@ impl AdminStore for SqliteStore {
         audit: AuditNote,
         now: Millis,
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut conn = self.write.lock().await;
+        let mut tx = conn.begin().await?;
         sqlx::query(
             "UPDATE chat_settings SET staff_emojis = ?, client_emojis = ?, rating_style = ?, \
              visitor_attachments = ?, max_file_bytes = ?, block_executables = ?, block_scripts = ?, \

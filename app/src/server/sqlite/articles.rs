@@ -11,6 +11,7 @@ use crate::server::rows::{
 };
 use crate::server::store::StoreError;
 use async_trait::async_trait;
+use sqlx::Connection;
 use sqlx::SqliteConnection;
 
 /// Title above keywords, in `article_heads`' column order.
@@ -75,7 +76,8 @@ impl ArticleStore for SqliteStore {
         by: StaffId,
         now: Millis,
     ) -> Result<Article, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut conn = self.write.lock().await;
+        let mut tx = conn.begin().await?;
         let slug = free_slug(&mut tx, slug).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO articles (slug, title, body, keywords, published, created_at, updated_at, updated_by) \
@@ -103,7 +105,8 @@ impl ArticleStore for SqliteStore {
         by: StaffId,
         now: Millis,
     ) -> Result<Article, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut conn = self.write.lock().await;
+        let mut tx = conn.begin().await?;
         let done = sqlx::query(
             "UPDATE articles SET title = ?, body = ?, keywords = ?, published = ?, \
              updated_at = ?, updated_by = ? WHERE id = ?",

@@ -7,6 +7,7 @@ use crate::server::file_store::{FileStore, NewFile, StoredFile};
 use crate::server::rows::{DriveFileRow, FolderRow, StoredFileRow, DRIVE_FILE_COLUMNS};
 use crate::server::store::{AuditNote, StoreError};
 use async_trait::async_trait;
+use sqlx::Connection;
 
 /// A name clash inside one folder, in words.
 fn taken(e: StoreError, name: &str) -> StoreError {
@@ -38,14 +39,14 @@ impl FileStore for SqliteStore {
         .bind(&file.content_type)
         .bind(staff)
         .bind(now)
-        .fetch_one(&self.write)
+        .fetch_one(&mut *self.write.lock().await)
         .await?)
     }
 
     async fn delete_chat_attachment(&self, id: i64) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM chat_attachments WHERE id = ?")
             .bind(id)
-            .execute(&self.write)
+            .execute(&mut *self.write.lock().await)
             .await?;
         Ok(())
     }
@@ -106,7 +107,8 @@ impl FileStore for SqliteStore {
         audit: AuditNote,
         now: Millis,
     ) -> Result<DriveFolder, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut conn = self.write.lock().await;
+        let mut tx = conn.begin().await?;
         let row: FolderRow = sqlx::query_as(
             "INSERT INTO drive_folders (parent_id, name, created_at) VALUES (?, ?, ?) \
              RETURNING id, parent_id, name",
@@ -129,7 +131,8 @@ impl FileStore for SqliteStore {
         audit: AuditNote,
         now: Millis,
     ) -> Result<DriveFolder, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut conn = self.write.lock().await;
+        let mut tx = conn.begin().await?;
         let row: FolderRow = sqlx::query_as(
             "UPDATE drive_folders SET name = ? WHERE id = ? RETURNING id, parent_id, name",
         )
@@ -150,7 +153,8 @@ impl FileStore for SqliteStore {
         audit: AuditNote,
         now: Millis,
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut conn = self.write.lock().await;
+        let mut tx = conn.begin().await?;
         let inside: i64 = sqlx::query_scalar(
             "SELECT (SELECT COUNT(*) FROM drive_folders WHERE parent_id = ?1) + \
              (SELECT COUNT(*) FROM drive_files WHERE folder_id = ?1)",
@@ -182,7 +186,8 @@ impl FileStore for SqliteStore {
         audit: AuditNote,
         now: Millis,
     ) -> Result<DriveFile, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut conn = self.write.lock().await;
+        let mut tx = conn.begin().await?;
         let row: DriveFileRow = sqlx::query_as(&format!(
             "INSERT INTO drive_files (folder_id, blob_key, name, size, content_type, uploaded_by, \
              updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {DRIVE_FILE_COLUMNS}"
@@ -218,7 +223,8 @@ impl FileStore for SqliteStore {
         audit: AuditNote,
         now: Millis,
     ) -> Result<DriveFile, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut conn = self.write.lock().await;
+        let mut tx = conn.begin().await?;
         let row: DriveFileRow = sqlx::query_as(&format!(
             "UPDATE drive_files SET name = ?, updated_at = ? WHERE id = ? \
              RETURNING {DRIVE_FILE_COLUMNS}"
@@ -240,7 +246,8 @@ impl FileStore for SqliteStore {
         audit: AuditNote,
         now: Millis,
     ) -> Result<String, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut conn = self.write.lock().await;
+        let mut tx = conn.begin().await?;
         let key: String =
             sqlx::query_scalar("DELETE FROM drive_files WHERE id = ? RETURNING blob_key")
                 .bind(id)

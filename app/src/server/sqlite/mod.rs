@@ -17,7 +17,7 @@ use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Row, SqliteConnection};
+use sqlx::{ConnectOptions, Connection, Row, SqliteConnection};
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
@@ -53,7 +53,10 @@ macro_rules! version {
 const CHAT_COLUMNS: &str = chat_columns!(last_seq!(), version!());
 
 pub struct SqliteStore {
-    write: SqlitePool,
+    /// The one connection that writes: SQLite takes one writer at a time. A pool of one did the
+    /// same, but pinged the connection's thread on every acquire and every release, two round
+    /// trips more for each write.
+    write: tokio::sync::Mutex<SqliteConnection>,
     read: SqlitePool,
     checkpoints: tokio::task::AbortHandle,
 }
@@ -98,25 +101,25 @@ impl SqliteStore {
         // checkpoints run on a connection of their own. The WAL starts over only after a
         // checkpoint that copied all of it, which under steady writes is the writer's own, so
         // the backstop sets how often a commit waits for one (every 12–20 s at 5,000 msg/s).
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options.clone().pragma("wal_autocheckpoint", "65536"))
+        let mut write = options
+            .clone()
+            .pragma("wal_autocheckpoint", "65536")
+            .connect()
             .await?;
         MIGRATOR
-            .run(&write)
+            .run(&mut write)
             .await
             .map_err(|e| StoreError::Db(format!("migrations: {e}")))?;
+        // A connection to a local file cannot go stale: no ping before each read.
         let read = SqlitePoolOptions::new()
             .max_connections(4)
+            .test_before_acquire(false)
             .connect_with(options.clone().read_only(true))
             .await?;
-        let checkpointer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options)
-            .await?;
+        let checkpointer = options.connect().await?;
         let checkpoints = tokio::spawn(checkpoint(checkpointer)).abort_handle();
         Ok(Self {
-            write,
+            write: tokio::sync::Mutex::new(write),
             read,
             checkpoints,
         })
@@ -127,13 +130,13 @@ impl SqliteStore {
 /// writer, this copy and its fsync ran inside a commit every 1,000 pages, which with a few
 /// hundred chats per batch meant nearly every other batch. PASSIVE never waits for the writer
 /// or a reader; what it cannot copy now is copied on a later tick.
-async fn checkpoint(pool: SqlitePool) {
+async fn checkpoint(mut conn: SqliteConnection) {
     let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
         if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .execute(&pool)
+            .execute(&mut conn)
             .await
         {
             tracing::warn!("background checkpoint: {e}");
@@ -314,7 +317,7 @@ impl Store for SqliteStore {
         let id = sqlx::query("INSERT INTO departments (name, created_at) VALUES (?, ?)")
             .bind(name)
             .bind(now)
-            .execute(&self.write)
+            .execute(&mut *self.write.lock().await)
             .await
             .map_err(|e| match StoreError::from(e) {
                 StoreError::Conflict(_) => {
@@ -358,7 +361,8 @@ impl Store for SqliteStore {
     }
 
     async fn add_staff(&self, staff: NewStaff, now: Millis) -> Result<Me, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut conn = self.write.lock().await;
+        let mut tx = conn.begin().await?;
         let id = sqlx::query(
             "INSERT INTO staff (name, email, password_hash, is_admin, created_at) \
              VALUES (?, ?, ?, ?, ?)",
@@ -422,7 +426,7 @@ impl Store for SqliteStore {
         .bind(staff_id)
         .bind(now)
         .bind(expires_at)
-        .execute(&self.write)
+        .execute(&mut *self.write.lock().await)
         .await?;
         Ok(())
     }
@@ -442,7 +446,7 @@ impl Store for SqliteStore {
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
             .bind(token_hash)
-            .execute(&self.write)
+            .execute(&mut *self.write.lock().await)
             .await?;
         Ok(())
     }
@@ -454,7 +458,8 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> Result<(ChatSummary, StoredEvent), StoreError> {
         let state = ChatState::new();
-        let mut tx = self.write.begin().await?;
+        let mut conn = self.write.lock().await;
+        let mut tx = conn.begin().await?;
         let v = &chat.visitor;
         let id = sqlx::query(
             "INSERT INTO chats (token_hash, visitor_name, visitor_email, question, department_id, \
@@ -585,7 +590,8 @@ impl Store for SqliteStore {
         audit: Option<AuditNote>,
         decide: &Decide<'_>,
     ) -> Result<Applied, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut conn = self.write.lock().await;
+        let mut tx = conn.begin().await?;
         let applied = apply_in(&mut tx, id, now, client_id, audit, decide).await?;
         tx.commit().await?;
         Ok(applied)
@@ -593,7 +599,8 @@ impl Store for SqliteStore {
 
     async fn apply_batch(&self, batch: &[Batched<'_>]) -> Vec<Result<Applied, StoreError>> {
         let together = async {
-            let mut tx = self.write.begin().await?;
+            let mut conn = self.write.lock().await;
+            let mut tx = conn.begin().await?;
             let out = batch::apply_batch_in(&mut tx, batch).await?;
             tx.commit().await?;
             Ok::<_, StoreError>(out)
@@ -623,7 +630,8 @@ impl Store for SqliteStore {
         if offers.is_empty() {
             return Ok(());
         }
-        let mut tx = self.write.begin().await?;
+        let mut conn = self.write.lock().await;
+        let mut tx = conn.begin().await?;
         for (chat, staff) in offers {
             sqlx::query(
                 "UPDATE chats SET offered_to = ?, version = version + 1 WHERE id = ? AND phase = 'Waiting'",

@@ -16,6 +16,7 @@ use crate::ticket::{
     TicketNumber, TicketSummary,
 };
 use async_trait::async_trait;
+use sqlx::Connection;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 async fn ticket_in(
@@ -117,7 +118,8 @@ impl TicketStore for SqliteStore {
         decide: &Decide<'_>,
         ticket: ChatTicket,
     ) -> Result<Closed, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut conn = self.write.lock().await;
+        let mut tx = conn.begin().await?;
         let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM tickets WHERE chat_id = ?")
             .bind(chat)
             .fetch_optional(&mut *tx)
@@ -207,7 +209,8 @@ impl TicketStore for SqliteStore {
     }
 
     async fn add_ticket(&self, t: NewTicket, now: Millis) -> Result<TicketSummary, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut conn = self.write.lock().await;
+        let mut tx = conn.begin().await?;
         let number = sqlx::query(
             "INSERT INTO tickets (chat_id, subject, status, requester_name, requester_email, \
              department_id, message, page_url, created_at, updated_at) \
@@ -352,7 +355,8 @@ impl TicketStore for SqliteStore {
         by: &StaffRef,
         now: Millis,
     ) -> Result<TicketSummary, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut conn = self.write.lock().await;
+        let mut tx = conn.begin().await?;
         let before = ticket_in(&mut tx, number).await?;
         let what = match change {
             TicketChange::Status(status) => {
@@ -404,7 +408,8 @@ impl TicketStore for SqliteStore {
         by: &StaffRef,
         now: Millis,
     ) -> Result<MailItem, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut conn = self.write.lock().await;
+        let mut tx = conn.begin().await?;
         let ticket = ticket_in(&mut tx, number).await?;
         let item = queue_in(&mut tx, &ticket, Some(by), now).await?;
         tx.commit().await?;
@@ -426,7 +431,7 @@ impl TicketStore for SqliteStore {
         .bind(lease_until)
         .bind(now)
         .bind(limit)
-        .fetch_all(&self.write)
+        .fetch_all(&mut *self.write.lock().await)
         .await?;
         let mut items: Vec<OutboxItem> = rows.into_iter().map(Into::into).collect();
         items.sort_by_key(|i| i.id);
@@ -439,7 +444,8 @@ impl TicketStore for SqliteStore {
         outcome: MailOutcome,
         now: Millis,
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut conn = self.write.lock().await;
+        let mut tx = conn.begin().await?;
         let note = match &outcome {
             MailOutcome::Sent => {
                 sqlx::query("UPDATE outbox SET status = 'sent', last_error = NULL, done_at = ? WHERE id = ?")
